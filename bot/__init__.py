@@ -1,0 +1,1 @@
+"""Telegram adapter: aiogram routers that parse, call workflows/knowledge and render."""

@@ -1,0 +1,1 @@
+"""The `assistant` command: the composition root wiring workflows, knowledge, bot and mail."""
