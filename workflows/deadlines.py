@@ -1,0 +1,36 @@
+"""Finding the dates of a round that concern one registration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workflows.models import Deadline
+
+
+async def deadlines_for(session: AsyncSession, round_id: str, program_id: int) -> list[Deadline]:
+    """The round's dates that apply to this program (round-wide ones and the program's own), by due time."""
+    rows = await session.scalars(
+        select(Deadline)
+        .where(
+            Deadline.round_id == round_id,
+            or_(Deadline.program_id.is_(None), Deadline.program_id == program_id),
+        )
+        .order_by(Deadline.due_at)
+    )
+    return list(rows)
+
+
+def pick(deadlines: Iterable[Deadline], kind: str) -> Deadline | None:
+    """The deadline of a kind; a program's own date wins over the round-wide one."""
+    found = [d for d in deadlines if d.kind == kind]
+    found.sort(key=lambda d: d.program_id is None)
+    return found[0] if found else None
+
+
+def is_past(deadline: Deadline | None, now: datetime) -> bool:
+    """True once the deadline has passed (no deadline: never)."""
+    return deadline is not None and now > deadline.due_at

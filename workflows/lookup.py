@@ -1,0 +1,75 @@
+"""查詢報名序號: the registrations of a person, found by national ID and birth year/month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from workflows import audit, lockout
+from workflows.context import Context
+from workflows.identity import IdentityError, mask_id, parse_year_month, validate_id
+from workflows.models import Applicant, Registration
+
+
+@dataclass(frozen=True)
+class SerialInfo:
+    """One registration as the serial lookup shows it."""
+
+    registration_id: int
+    serial: str
+    round_id: str
+    program_code: str
+    program_zh: str
+    program_en: str
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """status: ok | not_found | locked | invalid. `reason` is an IdentityError code when invalid."""
+
+    status: str
+    registrations: list[SerialInfo] = field(default_factory=list)
+    locked_until: datetime | None = None
+    reason: str | None = None
+
+
+async def lookup_serials(ctx: Context, national_id: str, birth_year_month: str, requester: str) -> LookupResult:
+    """Find a person's registrations; 5 failures in 5 minutes lock `requester` for 5 minutes.
+
+    `requester` identifies who asks (e.g. "tg:12345", "mail:someone@example.com"). Every attempt is audited
+    with the ID masked.
+    """
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as session:
+        until = await lockout.locked_until(session, requester, "lookup", now)
+        if until is not None:
+            lockout.record_attempt(session, requester, "lookup", "locked", now)
+            audit.record(session, now, requester, "serial_lookup", outcome="locked")
+            return LookupResult("locked", locked_until=until)
+        try:
+            valid = validate_id(national_id)
+            month = parse_year_month(birth_year_month)
+        except IdentityError as exc:
+            lockout.record_attempt(session, requester, "lookup", "invalid", now)
+            audit.record(session, now, requester, "serial_lookup", outcome="invalid", reason=exc.code)
+            return LookupResult("invalid", reason=exc.code)
+        applicant = await session.scalar(
+            select(Applicant)
+            .where(Applicant.id_hash == ctx.id_hash(valid))
+            .options(joinedload(Applicant.registrations).joinedload(Registration.program))
+        )
+        found = [
+            SerialInfo(r.id, r.serial, r.round_id, r.program.code, r.program.name_zh, r.program.name_en)
+            for r in (applicant.registrations if applicant and month.matches(applicant.birth_date) else [])
+            if r.status != "withdrawn"
+        ]
+        outcome = "ok" if found else "failed"
+        lockout.record_attempt(session, requester, "lookup", outcome, now)
+        audit.record(session, now, requester, "serial_lookup", mask_id(valid.value), outcome=outcome)
+        if not found:
+            return LookupResult("not_found")
+        return LookupResult("ok", sorted(found, key=lambda s: (s.round_id, s.serial)))
+
