@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from cli.ask import ask, rounds
+from cli.demo import demo
+from cli.store import db_app, demo_data, import_csv, lookup, status
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Admissions assistant (招生助理).")
+app.command()(ask)
+app.command()(rounds)
+app.add_typer(db_app, name="db")
+app.command("import")(import_csv)
+app.command("demo-data")(demo_data)
+app.command()(lookup)
+app.command()(status)
+app.command()(demo)
 
 
 def run() -> None:

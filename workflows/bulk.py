@@ -21,9 +21,11 @@ async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[dict
     """Insert rows, skipping those whose unique `keys` already exist. Returns rows inserted."""
     if not rows:
         return 0
-    stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=keys)
+    # RETURNING counts what was inserted; executemany rowcounts are not reliable across drivers.
+    key_column = next(iter(table.primary_key.columns))
+    stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(key_column)
     result = await session.execute(stmt, list(rows))
-    return max(result.rowcount or 0, 0)
+    return len(result.all())
 
 
 async def upsert(

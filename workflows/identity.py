@@ -52,11 +52,19 @@ def _normalise(raw: str) -> str:
     return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
-def _checksum_ok(first_code: int, second_value: int, digits: str) -> bool:
+def _weighted(first_code: int, second_value: int, digits7: str) -> int:
     total = first_code // 10 + (first_code % 10) * 9 + second_value * 8
-    total += sum(int(d) * w for d, w in zip(digits[:7], _WEIGHTS[1:], strict=True))
-    total += int(digits[7])
-    return total % 10 == 0
+    return total + sum(int(d) * w for d, w in zip(digits7, _WEIGHTS[1:], strict=True))
+
+
+def _checksum_ok(first_code: int, second_value: int, digits: str) -> bool:
+    return (_weighted(first_code, second_value, digits[:7]) + int(digits[7])) % 10 == 0
+
+
+def national_id(letter: str, gender: int, digits7: str) -> str:
+    """A national ID with its check digit (for fictitious demo and benchmark people)."""
+    check = -_weighted(_LETTER_CODES[letter], gender, digits7) % 10
+    return f"{letter}{gender}{digits7}{check}"
 
 
 def validate_id(raw: str) -> ValidId:

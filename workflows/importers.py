@@ -145,6 +145,7 @@ async def import_rows(
             except _Bad as bad:
                 report.errors.append(RowError(line, bad.field, bad.message))
         good = await importer.check(session, good, report)
+        report.errors.sort(key=lambda e: e.line)
         if report.errors and not skip_bad:
             return report
         for start in range(0, len(good), CHUNK):
@@ -266,10 +267,13 @@ class _Registrations(_Importer):
     async def write(self, session: AsyncSession, rows: list[dict[str, Any]], report: ImportReport) -> None:
         keys = {(r["round_id"], r["serial"]) for r in rows}
         before = await self._snapshot(session, keys)
-        people = {r["id_hash"]: r for r in rows}
+        people: dict[str, dict[str, Any]] = {}
+        for r in rows:  # one person on several rows: the last non-empty value of each field wins
+            person = people.setdefault(r["id_hash"], {})
+            person.update({k: r[k] for k in ("id_hash", "id_masked", "name", "birth_date", "email", "phone") if r[k]})
         await upsert(
             session, Applicant.__table__,
-            [{k: p[k] for k in ("id_hash", "id_masked", "name", "birth_date", "email", "phone")} for p in people.values()],
+            [{"phone": "", **p} for p in people.values()],
             ["id_hash"], ["name", "birth_date", "email", "phone"],
         )  # fmt: skip
         applicant_ids = dict(
@@ -291,7 +295,8 @@ class _Registrations(_Importer):
         )  # fmt: skip
         for r in rows:
             old = before.get((r["round_id"], r["serial"]))
-            new = (r["id_hash"], r["name"], r["birth_date"], r["email"], r["phone"], r["program_id"],
+            p = people[r["id_hash"]]
+            new = (r["id_hash"], p["name"], p["birth_date"], p["email"], p.get("phone", ""), r["program_id"],
                    r["virtual_account"])  # fmt: skip
             if old is None:
                 report.created += 1

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tests.workflows.conftest import ALICE_ID, BOB_ID, Register
 from workflows.clock import FixedClock
 from workflows.context import Context
 from workflows.lookup import lookup_serials
 from workflows.models import AuditLog, AuthAttempt
-
-from tests.workflows.conftest import ALICE_ID, BOB_ID, Register
 
 
 async def test_finds_all_registrations_of_the_person(ctx: Context, register: Register) -> None:

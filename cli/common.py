@@ -1,0 +1,71 @@
+"""Wiring shared by the commands: settings -> context, async entry, one-line errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+
+from workflows.context import Context
+from workflows.db import Database
+from workflows.migrate import upgrade
+from workflows.settings import ConfigError, Settings, load_settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear line to stderr and return the exit to raise."""
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    """The settings, or one line naming the bad variable."""
+    try:
+        settings = load_settings(**overrides)
+        settings.secret_key()
+    except ConfigError as exc:
+        raise fail(f"configuration: {exc}") from None
+    return settings
+
+
+def demo_db_url() -> str:
+    """The demo store lives beside the default store, never in it."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "admissions-assistant"
+    base.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{base / 'demo.db'}"
+
+
+@asynccontextmanager
+async def open_context(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Context]:
+    """A context on the configured store, migrated to the latest schema (SQLite needs no set-up)."""
+    db = Database(settings.admissions_db_url)
+    try:
+        if migrate:
+            await upgrade(db)
+        yield Context(db=db, settings=settings)
+    finally:
+        await db.dispose()
+
+
+def run_async(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """Let a typer command be an async function; ConfigError becomes one line, not a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return asyncio.run(func(*args, **kwargs))
+        except ConfigError as exc:
+            raise fail(f"configuration: {exc}") from None
+
+    return wrapper
+
+
