@@ -1,0 +1,350 @@
+"""Evaluate the FAQ matcher against two baselines on the labelled questions (knowledge/eval/*.yaml).
+
+    python bench/faq_eval.py                # table for dev and held-out, our matcher and both baselines
+    python bench/faq_eval.py --markdown     # the same as a Markdown table (docs/benchmarks.md)
+    python bench/faq_eval.py --failures     # also list the DEV items we get wrong (never held-out ones)
+    python bench/faq_eval.py --calibrate    # fit the confidence on DEV only, write knowledge/data/calibration.yaml
+
+Baselines (same entries, same dev-tuned unsure threshold, same context round filter when an item gives one;
+they cannot say "ambiguous" or "personal"):
+  wratio: rapidfuzz.process.extractOne(question, all entry questions, scorer=WRatio)
+  bm25:   bm25s over jieba tokens of all entry questions
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+import yaml
+from rapidfuzz import fuzz, process, utils
+
+from knowledge import Answer, KnowledgeBase, KnowledgeDataError, load_knowledge
+from knowledge.base import Calibration, Decision
+from knowledge.evaluation import EvalItem, Metrics, Prediction, is_correct, load_eval, measure
+from knowledge.loader import DATA_DIR
+from knowledge.matcher import MatchWeights
+from knowledge.rounds import ALL_ROUNDS
+
+CALIBRATION_FILE = DATA_DIR / "calibration.yaml"
+
+
+@dataclass(frozen=True)
+class Run:
+    """Predictions and per-question latencies of one system over a list of items."""
+
+    predictions: list[Prediction]
+    latencies_ms: list[float]
+
+
+def timed(items: Sequence[EvalItem], predict: Callable[[EvalItem], Prediction]) -> Run:
+    """Run `predict` on every item, timing each call."""
+    predictions, latencies = [], []
+    for item in items:
+        start = time.perf_counter()
+        predictions.append(predict(item))
+        latencies.append((time.perf_counter() - start) * 1000)
+    return Run(predictions, latencies)
+
+
+def to_prediction(answer: Answer) -> Prediction:
+    """Our Answer as a Prediction."""
+    return Prediction(answer.status, answer.entry_id, answer.topic, answer.personal_kind)
+
+
+class Baseline:
+    """A plain retriever over the entries' questions with one dev-tuned unsure threshold."""
+
+    name = ""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.pools: dict[str | None, list[tuple[str, str]]] = {None: []}
+        for entry in kb.entries:
+            for question in (*entry.questions.zh, *entry.questions.en):
+                self.pools[None].append((question, entry.id))
+        for rnd in kb.rounds:
+            self.pools[rnd.id] = [
+                (q, e) for q, e in self.pools[None] if kb.entry(e).round in (rnd.id, ALL_ROUNDS)
+            ]
+        self.threshold = 0.0
+
+    def best(self, item: EvalItem) -> tuple[str, float]:
+        """The best entry id and its score."""
+        raise NotImplementedError
+
+    def predict(self, item: EvalItem) -> Prediction:
+        """Answer with the best entry unless its score is below the threshold."""
+        entry_id, score = self.best(item)
+        return Prediction("answered", entry_id) if score >= self.threshold else Prediction("unsure")
+
+    def tune(self, dev: Sequence[EvalItem]) -> None:
+        """Pick the threshold that maximises overall correctness on the dev items."""
+        scored = [self.best(item) for item in dev]
+        best_value, best_threshold = -1.0, 0.0
+        for threshold in sorted({s for _, s in scored}) + [math.inf]:
+            correct = sum(
+                1 for item, (entry_id, score) in zip(dev, scored, strict=True)
+                if (item.expect == "unsure" and score < threshold)
+                or (item.expect == "answered" and score >= threshold and entry_id == item.entry)
+            )
+            if correct > best_value:
+                best_value, best_threshold = correct, threshold
+        self.threshold = best_threshold
+
+
+class WRatioBaseline(Baseline):
+    """rapidfuzz.process.extractOne with WRatio over the entry questions."""
+
+    name = "wratio"
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__(kb)
+        self.choices = {key: [q for q, _ in pool] for key, pool in self.pools.items()}
+
+    def best(self, item: EvalItem) -> tuple[str, float]:
+        key = item.round if item.round in self.pools else None
+        result = process.extractOne(
+            item.q, self.choices[key], scorer=fuzz.WRatio, processor=utils.default_process
+        )
+        if result is None:
+            return "", 0.0
+        _, score, index = result
+        return self.pools[key][index][1], score
+
+
+class BM25Baseline(Baseline):
+    """bm25s over jieba tokens of the entry questions."""
+
+    name = "bm25"
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__(kb)
+        self.indexes = {}
+        for key, pool in self.pools.items():
+            index = bm25s.BM25()
+            index.index([self.tokens(q) for q, _ in pool], show_progress=False)
+            self.indexes[key] = index
+
+    @staticmethod
+    def tokens(text: str) -> list[str]:
+        """Lower-cased jieba tokens without spaces and punctuation."""
+        return [t for t in jieba.lcut(text.lower()) if t.strip() and (t.isalnum() or len(t) > 1)] or ["_"]
+
+    def best(self, item: EvalItem) -> tuple[str, float]:
+        key = item.round if item.round in self.pools else None
+        documents, scores = self.indexes[key].retrieve([self.tokens(item.q)], k=1, show_progress=False)
+        return self.pools[key][int(documents[0][0])][1], float(scores[0][0])
+
+
+def ours(kb: KnowledgeBase) -> Callable[[EvalItem], Prediction]:
+    """Our knowledge base as a predictor."""
+    return lambda item: to_prediction(kb.ask(item.q, round_id=item.round))
+
+
+def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
+    """Choose feature weights, fit the confidence and pick thresholds, on dev items only.
+
+    For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
+    (score, margin) with "the top entry is right" as the label, and find the unsure threshold that scores best
+    (overall correctness plus unsure precision and recall). The brochure-quote threshold is then the lowest
+    that loses nothing on dev.
+    """
+    best: tuple[float, Calibration] = (-1.0, Calibration())
+    for weights in _weight_grid():
+        decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
+        base = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0})
+        forced = [
+            to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, base.model_copy(update={"threshold": -1})))
+            for d in decisions
+        ]
+        confidences = [base.confidence(d.score, d.margin) if isinstance(d, Decision) else 1.0 for d in decisions]
+        for threshold in np.arange(0.1, 0.91, 0.025):
+            predictions = [
+                Prediction("unsure") if c < threshold else p for c, p in zip(confidences, forced, strict=True)
+            ]
+            value = _objective(measure(dev, predictions, [0.0]))
+            if value > best[0]:
+                best = (value, base.model_copy(update={"threshold": round(float(threshold), 3)}))
+    value, chosen = best
+    decisions = [kb.decide(item.q, item.round, weights=chosen.weights) for item in dev]
+    for passage in (0.95, 0.9, 0.85, 0.8):
+        candidate = chosen.model_copy(update={"passage": passage})
+        predictions = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, candidate)) for d in decisions]
+        if _objective(measure(dev, predictions, [0.0])) < value:
+            break
+        chosen = candidate
+    return chosen
+
+
+def _weight_grid() -> list[MatchWeights]:
+    grid = []
+    for cosine in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for fuzzy in (0.0, 0.1, 0.2, 0.3):
+            for question in (0.0, 0.1, 0.2, 0.3):
+                answer = round(1 - cosine - fuzzy - question, 3)
+                if answer >= 0:
+                    grid.append(MatchWeights(cosine=cosine, fuzzy=fuzzy, question_cover=question, answer_cover=answer))
+    return grid
+
+
+def _objective(metrics: Metrics) -> float:
+    # Unsure recall and precision count as much as top-1: a wrong answer is worse than "unsure".
+    return metrics.overall + 0.5 * (metrics.unsure_precision + metrics.unsure_recall)
+
+
+def _fit(kb: KnowledgeBase, dev: Sequence[EvalItem], decisions: Sequence[Answer | Decision]) -> Calibration:
+    usable = [
+        (item, d) for item, d in zip(dev, decisions, strict=True)
+        if isinstance(d, Decision) and item.expect != "personal"
+    ]
+    features = np.array([[d.score, d.margin] for _, d in usable])
+    labels = np.array([1.0 if _top_is_right(kb, item, d) else 0.0 for item, d in usable])
+    slope, margin, intercept = _logistic(features, labels)
+    return Calibration(slope=slope, margin=margin, intercept=intercept)
+
+
+def _top_is_right(kb: KnowledgeBase, item: EvalItem, decision: Decision) -> bool:
+    if not decision.ranked or item.expect == "unsure":
+        return False
+    top = decision.ranked[0].entry
+    if item.expect == "answered":
+        return top.id == item.entry
+    return item.topic is None or top.topic == item.topic
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, rate: float = 0.5) -> list[float]:
+    """Plain gradient-descent logistic regression with a bias; returns [w1, w2, bias]."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(design.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ w))
+        w -= rate * (design.T @ (p - y) / len(y) + 1e-3 * np.r_[w[:-1], 0])
+    return [round(float(v), 4) for v in w]
+
+
+def write_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -> None:
+    """Save the fitted calibration with a header saying where it comes from."""
+    header = (
+        "# Confidence calibration, fitted on the DEV split by `python bench/faq_eval.py --calibrate`.\n"
+        "# confidence = sigmoid(slope * score + margin * (score - best other topic) + intercept);\n"
+        "# below `threshold` the answer is \"unsure\"; a brochure passage is quoted when it covers at least\n"
+        "# `passage` of the question. Re-run the command after changing entries rather than editing by hand.\n"
+    )
+    path.write_text(header + yaml.safe_dump(calibration.model_dump(), sort_keys=False), encoding="utf-8")
+
+
+def cold_load_seconds() -> float:
+    """Wall time of a fresh interpreter importing and loading the knowledge base (best of 3)."""
+    code = "import time; t=time.perf_counter(); from knowledge import load_knowledge; load_knowledge(); " \
+           "print(time.perf_counter()-t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return min(runs)
+
+
+def _format(metrics: Metrics) -> list[str]:
+    def pct(value: float) -> str:
+        return "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+
+    return [
+        str(metrics.items), pct(metrics.top1), pct(metrics.unsure_precision), pct(metrics.unsure_recall),
+        pct(metrics.ambiguous), pct(metrics.personal), pct(metrics.overall),
+        f"{metrics.p50_ms:.3f}", f"{metrics.p99_ms:.3f}",
+    ]
+
+
+HEADER = ["split", "system", "items", "top-1", "unsure P", "unsure R", "ambiguous", "personal", "overall",
+          "p50 ms", "p99 ms"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the evaluation and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--failures", action="store_true", help="list dev items we get wrong")
+    parser.add_argument("--calibrate", action="store_true", help="fit the calibration on dev and save it")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    kb = load_knowledge()
+    load_seconds = time.perf_counter() - start
+    known = {e.id for e in kb.entries}
+    items = load_eval()
+    dangling = [i for i in items if i.entry and i.entry not in known]
+    items = [i for i in items if i not in dangling]
+    dev = [i for i in items if i.split == "dev"]
+    held_out = [i for i in items if i.split == "held-out"]
+
+    if args.calibrate:
+        calibration = calibrate(kb, dev)
+        write_calibration(calibration)
+        print(f"calibration written to {CALIBRATION_FILE}: {calibration.model_dump()}")
+        kb = load_knowledge()
+
+    baselines: list[Baseline] = [WRatioBaseline(kb), BM25Baseline(kb)]
+    for baseline in baselines:
+        baseline.tune(dev)
+    systems: list[tuple[str, Callable[[EvalItem], Prediction]]] = [("ours", ours(kb))]
+    systems += [(b.name, b.predict) for b in baselines]
+    for _, predict in systems:  # warm-up, so first-call costs do not count as latency
+        for item in dev[:20]:
+            predict(item)
+
+    rows = []
+    for split_name, split_items in (("dev", dev), ("held-out", held_out)):
+        for name, predict in systems:
+            run = timed(split_items, predict)
+            rows.append([split_name, name, *_format(measure(split_items, run.predictions, run.latencies_ms))])
+            if args.failures and split_name == "dev" and name == "ours":
+                _print_failures(kb, split_items, run.predictions)
+
+    counts = {e: sum(1 for i in items if i.expect == e) for e in ("answered", "ambiguous", "unsure", "personal")}
+    print(f"items: {len(items)} ({len(dev)} dev, {len(held_out)} held-out); by label: {counts}")
+    if dangling:
+        print(f"skipped {len(dangling)} items naming entries that do not exist: "
+              + ", ".join(sorted({i.entry or '' for i in dangling})))
+    print(f"entries: {len(kb.entries)}; load_knowledge(): {load_seconds:.3f} s in process, "
+          f"{cold_load_seconds():.3f} s cold (fresh interpreter, imports included)")
+    thresholds = ", ".join(f"{b.name} {b.threshold:.3g}" for b in baselines)
+    print(f"baseline thresholds (dev-tuned): {thresholds}")
+    if args.markdown:
+        print("| " + " | ".join(HEADER) + " |")
+        print("|" + "---|" * len(HEADER))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+        for row in [HEADER, *rows]:
+            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    return 0
+
+
+def _print_failures(kb: KnowledgeBase, items: Sequence[EvalItem], predictions: Sequence[Prediction]) -> None:
+    for item, prediction in zip(items, predictions, strict=True):
+        if not is_correct(item, prediction):
+            decision = kb.decide(item.q, item.round)
+            detail = ""
+            if isinstance(decision, Decision) and decision.ranked:
+                top = decision.ranked[0]
+                detail = f" score={top.score:.3f} margin={decision.margin:.3f} top={top.entry.id}"
+            wanted = item.entry or item.topic or item.kind or ""
+            print(f"FAIL [{item.expect} {wanted} round={item.round}] {item.q!r} -> "
+                  f"{prediction.status} {prediction.entry_id or prediction.topic or ''}{detail}")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KnowledgeDataError as exc:
+        print(f"knowledge data error: {exc}", file=sys.stderr)
+        sys.exit(2)
+

@@ -1,0 +1,198 @@
+"""The knowledge base: loads the data once and answers questions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from knowledge import texts
+from knowledge.answer import Answer
+from knowledge.entries import Entry
+from knowledge.loader import (
+    DATA_DIR,
+    load_entries,
+    load_rounds,
+    load_scope,
+    load_synonyms,
+    read_yaml,
+    validate,
+)
+from knowledge.matcher import Matcher, MatchWeights, Scored
+from knowledge.normalize import Analysis, Normalizer, detect_language
+from knowledge.passages import PassageIndex, quote
+from knowledge.personal import personal_kind
+from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
+
+
+class Calibration(BaseModel):
+    """Turns a match score into a confidence; fitted on the dev split by `bench/faq_eval.py --calibrate`.
+
+    confidence = sigmoid(slope * score + margin * (score - best other topic's score) + intercept)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slope: float = 12.0
+    margin: float = 6.0
+    intercept: float = -6.0
+    threshold: float = 0.5
+    passage: float = 0.92
+    weights: MatchWeights = MatchWeights()
+
+    def confidence(self, score: float, margin: float) -> float:
+        """Probability-like confidence in 0..1."""
+        z = self.slope * score + self.margin * margin + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The matcher's view of a question before it becomes an Answer (the evaluation calibrates on it)."""
+
+    lang: str
+    rounds: frozenset[str] | None
+    analysis: Analysis
+    ranked: tuple[Scored, ...]
+    score: float
+    margin: float
+
+
+class KnowledgeBase:
+    """Curated entries, brochure passages and the rules that turn a question into an Answer."""
+
+    def __init__(
+        self,
+        rounds: Sequence[Round],
+        entries: Sequence[Entry],
+        normalizer: Normalizer,
+        scope: Scope,
+        passages: PassageIndex,
+        calibration: Calibration,
+    ) -> None:
+        self.rounds = list(rounds)
+        self.entries = list(entries)
+        self.calibration = calibration
+        self.passages = passages
+        self._normalizer = normalizer
+        self._rounds_by_id = {r.id: r for r in self.rounds}
+        self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
+        self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
+        self._by_id = {e.id: e for e in self.entries}
+        self._topic_rounds: dict[str, set[str]] = {}
+        for entry in self.entries:
+            self._topic_rounds.setdefault(entry.topic, set()).add(entry.round)
+
+    def entry(self, entry_id: str) -> Entry:
+        """The entry with this id (KeyError if none)."""
+        return self._by_id[entry_id]
+
+    def round(self, round_id: str) -> Round:
+        """The round with this id (KeyError if none)."""
+        return self._rounds_by_id[round_id]
+
+    def analyze_entry_question(self, question: str) -> Analysis:
+        """Normalise an entry's question the way applicants' questions are (round names removed)."""
+        folded = self._normalizer.fold(question)
+        return self._normalizer.analyze(self._detector.detect(folded).stripped, folded=True)
+
+    def ask(self, question: str, round_id: str | None = None, lang: str | None = None) -> Answer:
+        """Answer `question`; `round_id` is the round known from the applicant's registration, if any."""
+        routed = self.decide(question, round_id, lang)
+        return routed if isinstance(routed, Answer) else self.answer_for(routed)
+
+    def decide(
+        self,
+        question: str,
+        round_id: str | None = None,
+        lang: str | None = None,
+        weights: MatchWeights | None = None,
+    ) -> Answer | Decision:
+        """The first half of `ask`: an Answer for personal / other-school questions, else the ranking.
+
+        `weights` overrides the calibrated ones (the evaluation uses it to tune them).
+        """
+        lang = lang if lang in ("zh", "en") else detect_language(question)
+        folded = self._normalizer.fold(question)
+        kind = personal_kind(folded)
+        if kind:
+            return Answer("personal", texts.personal_text(lang), lang, personal_kind=kind, confidence=1.0)
+        mention = self._detector.detect(folded)
+        if mention.other_school:
+            return Answer("unsure", "", lang)
+        if mention.rounds:
+            rounds: frozenset[str] | None = mention.rounds
+        elif round_id and round_id in self._rounds_by_id:
+            rounds = frozenset({round_id})
+        else:  # no round, or one the knowledge base has no documents for: ask which round if it matters
+            rounds = None
+        analysis = self._normalizer.analyze(mention.stripped, folded=True)
+        ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights))
+        if not ranked:
+            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0)
+        best = ranked[0]
+        other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
+        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other)
+
+    def answer_for(self, decision: Decision, calibration: Calibration | None = None) -> Answer:
+        """The second half of `ask`: turn a ranking into an Answer (`calibration` overrides for tuning)."""
+        calibration = calibration or self.calibration
+        lang, ranked = decision.lang, decision.ranked
+        confidence = calibration.confidence(decision.score, decision.margin)
+        if not ranked or confidence < calibration.threshold:
+            return self._fallback(decision, confidence, calibration.passage)
+        best = ranked[0].entry
+        topic_rounds = sorted(
+            r for r in self._topic_rounds[best.topic]
+            if r != ALL_ROUNDS and (decision.rounds is None or r in decision.rounds)
+        )
+        if best.round != ALL_ROUNDS and len(topic_rounds) > 1:
+            names = [self._rounds_by_id[r].name(lang) for r in topic_rounds]
+            return Answer(
+                "ambiguous", texts.ambiguous_text(lang, names), lang, round=None,
+                confidence=confidence, candidates=tuple(topic_rounds), topic=best.topic,
+            )
+        return Answer(
+            "answered", best.answer.get(lang), lang, entry_id=best.id, round=best.round,
+            confidence=confidence, sources=(best.source.model_dump(),), topic=best.topic,
+        )
+
+    def _fallback(self, decision: Decision, confidence: float, passage_threshold: float) -> Answer:
+        lang = decision.lang
+        hit = self.passages.best(decision.analysis, decision.rounds)
+        if hit and hit.coverage >= passage_threshold:
+            passage = hit.passage
+            title = self._rounds_by_id[passage.round].name(lang)
+            text = texts.quote_text(lang, quote(passage.text), title, passage.section)
+            source = {"doc": passage.doc, "section": passage.section, "quote": quote(passage.text)}
+            return Answer(
+                "answered", text, lang, round=passage.round, confidence=hit.coverage,
+                sources=(source,), quote=True,
+            )
+        hesitated = tuple(s.entry.id for s in decision.ranked[:3])
+        return Answer("unsure", "", lang, confidence=confidence, candidates=hesitated)
+
+
+def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:
+    """Load and validate the knowledge data (the package's own data unless `data_dir` is given).
+
+    Raises KnowledgeDataError naming the file and line of the first problem found.
+    """
+    folder = data_dir or DATA_DIR
+    synonyms = load_synonyms(folder / "synonyms.yaml")
+    seeds = folder / "seeds"
+    docs = {p.name for p in seeds.glob("*.txt")}
+    rounds = load_rounds(folder / "rounds.yaml", docs)
+    scope = load_scope(folder / "scope.yaml")
+    entries = load_entries(folder / "entries", {r.id for r in rounds}, docs)
+    calibration_path = folder / "calibration.yaml"
+    calibration = Calibration()
+    if calibration_path.exists():
+        document = read_yaml(calibration_path)
+        calibration = validate(document, Calibration, document.value or {}, [])
+    normalizer = Normalizer(synonyms)
+    passages = PassageIndex.from_folder(seeds, {r.source: r.id for r in rounds}, normalizer.analyze)
+    return KnowledgeBase(rounds, entries, normalizer, scope, passages, calibration)

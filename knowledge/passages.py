@@ -1,0 +1,133 @@
+"""Fallback search over the brochures' own paragraphs, for questions no curated entry covers.
+
+A passage scores by how much of the question (IDF-weighted) it contains. Only a passage that covers nearly
+all of the question is quoted, marked as a quote with its document and section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.matcher import IdfTable
+from knowledge.normalize import Analysis
+
+MAX_PASSAGE = 400
+MIN_PASSAGE = 20
+QUOTE_LENGTH = 300
+
+_HEADING = re.compile(r"^\s*#+\s*(.+?)\s*#*\s*$")
+# Numbered headings as the brochures write them: 壹、報考資格 / 三、報名費 (short, no full stop).
+_NUMBERED = re.compile(r"^\s*(?:[壹貳參肆伍陸柒捌玖拾]+|[一二三四五六七八九十]+)、\S{1,30}$")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph of a seed document with the heading it sits under."""
+
+    doc: str
+    round: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage and the share of the question's weight it covers (0..1)."""
+
+    passage: Passage
+    coverage: float
+
+
+def _clean_heading(line: str) -> str:
+    return re.sub(r"[*#\s]+", " ", line).strip()
+
+
+def split_document(doc: str, text: str, round_id: str) -> list[Passage]:
+    """Cut a document into paragraphs (blank-line separated, long ones cut at line ends) with sections."""
+    passages: list[Passage] = []
+    heading = ""
+    sub = ""
+    block: list[str] = []
+
+    def flush() -> None:
+        chunk: list[str] = []
+        for line in [*block, None]:
+            if line is None or (chunk and sum(map(len, chunk)) + len(line) > MAX_PASSAGE):
+                body = "\n".join(chunk).strip()
+                if len(body) >= MIN_PASSAGE:
+                    section = f"{heading} / {sub}" if heading and sub else heading or sub
+                    passages.append(Passage(doc, round_id, section, body))
+                chunk = []
+            if line is not None:
+                chunk.append(line)
+        block.clear()
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        heading_match = _HEADING.match(line)
+        if heading_match:
+            flush()
+            heading, sub = _clean_heading(heading_match.group(1)), ""
+        elif _NUMBERED.match(line):
+            flush()
+            sub = _clean_heading(line)
+            block.append(line)
+        elif not line.strip():
+            flush()
+        else:
+            block.append(line)
+    flush()
+    return passages
+
+
+class PassageIndex:
+    """An inverted index over passages, scoring by question coverage."""
+
+    def __init__(self, passages: list[Passage], analyze: Callable[[str], Analysis]) -> None:
+        self.passages = tuple(passages)
+        token_sets = [{t for t, _ in analyze(p.text).tokens} for p in self.passages]
+        self.idf = IdfTable(token_sets)
+        self._index: dict[str, list[int]] = defaultdict(list)
+        for position, tokens in enumerate(token_sets):
+            for token in tokens:
+                self._index[token].append(position)
+
+    @classmethod
+    def from_folder(
+        cls, folder: Path, doc_rounds: Mapping[str, str], analyze: Callable[[str], Analysis]
+    ) -> PassageIndex:
+        """Index every seed document in `folder` whose file name is in `doc_rounds` (doc -> round id)."""
+        passages: list[Passage] = []
+        for path in sorted(folder.glob("*.txt")):
+            if path.name in doc_rounds:
+                text = path.read_text(encoding="utf-8")
+                passages.extend(split_document(path.name, text, doc_rounds[path.name]))
+        return cls(passages, analyze)
+
+    def best(self, question: Analysis, rounds: Collection[str] | None = None) -> PassageHit | None:
+        """The passage covering most of the question (only from `rounds` when given), or None."""
+        vector = self.idf.vector(question)
+        total = sum(vector.values())
+        if not total:
+            return None
+        covered: dict[int, float] = defaultdict(float)
+        for token, value in vector.items():
+            for position in self._index.get(token, ()):
+                covered[position] += value
+        allowed = (
+            (p, v) for p, v in covered.items() if rounds is None or self.passages[p].round in rounds
+        )
+        position, value = max(allowed, key=lambda pv: pv[1], default=(-1, 0.0))
+        if position < 0:
+            return None
+        return PassageHit(self.passages[position], value / total)
+
+
+def quote(text: str, limit: int = QUOTE_LENGTH) -> str:
+    """The passage text on one line, cut at `limit` characters with an ellipsis."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,117 @@
+"""Admission rounds, and finding which round (or school) a question names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.normalize import alternation
+
+ALL_ROUNDS = "all"
+"""Pseudo-round of entries that are true in every round."""
+
+
+class Round(BaseModel):
+    """One admission round (one source document), as listed in data/rounds.yaml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    school: str
+    name_zh: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+    source: str
+
+    @property
+    def school_code(self) -> str:
+        """The code in parentheses at the end of `school` ("國立臺北科技大學 (NTUT)" -> "NTUT")."""
+        match = re.search(r"\(([^)]+)\)\s*$", self.school)
+        return match.group(1) if match else self.school
+
+    def name(self, lang: str) -> str:
+        """The round's name in `lang` ("zh" or "en")."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Scope(BaseModel):
+    """Which schools we speak for (short names per school code) and which we do not."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schools: dict[str, tuple[str, ...]] = {}
+    other_schools: tuple[str, ...] = ()
+    neutral: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoundMention:
+    """What a question says about rounds: the rounds it narrows to, and its text without those names."""
+
+    rounds: frozenset[str]
+    named_round: bool
+    other_school: bool
+    stripped: str
+
+
+_NEUTRAL = ""
+_OTHER = "\x00other"
+
+
+class RoundDetector:
+    """Finds round aliases, school names and other schools' names in folded question text."""
+
+    def __init__(self, rounds: Sequence[Round], scope: Scope, fold: Callable[[str], str]) -> None:
+        self._school_rounds: dict[str, frozenset[str]] = {}
+        for code in scope.schools:
+            self._school_rounds[code] = frozenset(r.id for r in rounds if r.school_code == code)
+        targets: dict[str, str] = {}
+        for word in scope.neutral:
+            targets[fold(word)] = _NEUTRAL
+        for word in scope.other_schools:
+            targets[fold(word)] = _OTHER
+        for code, words in scope.schools.items():
+            for word in words:
+                targets[fold(word)] = "school:" + code
+        for rnd in rounds:
+            for word in rnd.aliases:
+                targets[fold(word)] = "round:" + rnd.id
+        targets.pop("", None)
+        self._targets: Mapping[str, str] = targets
+        self._pattern = alternation(targets)
+
+    def detect(self, folded: str) -> RoundMention:
+        """Return the rounds `folded` (output of Normalizer.fold) names, and the text without the names."""
+        named: set[str] = set()
+        schools: set[str] = set()
+        other = False
+        kept: list[str] = []
+        position = 0
+        for match in self._pattern.finditer(folded):
+            target = self._targets[re.sub(r"\s+", " ", match.group())]
+            if target == _NEUTRAL:
+                continue  # keep the ordinary word in the text
+            kept.append(folded[position : match.start()])
+            position = match.end()
+            if target == _OTHER:
+                other = True
+            elif target.startswith("school:"):
+                schools.add(target.removeprefix("school:"))
+            else:
+                named.add(target.removeprefix("round:"))
+        kept.append(folded[position:])
+        stripped = re.sub(r"\s+", " ", " ".join(kept)).strip()
+        school_rounds: set[str] = set()
+        for code in schools:
+            school_rounds |= self._school_rounds.get(code, frozenset())
+        if named and schools:
+            # "台科 轉學考": both named; a round of another school than the one named is not ours.
+            rounds = named & school_rounds
+            if not rounds:
+                other = True
+        else:
+            rounds = named or school_rounds
+        return RoundMention(frozenset(rounds), bool(named or schools), other, stripped)
