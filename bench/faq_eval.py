@@ -154,26 +154,26 @@ def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
     """Choose feature weights, fit the confidence and pick thresholds, on dev items only.
 
     For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
-    (score, margin) with "the top entry is right" as the label, and find the unsure threshold that scores best
+    (score, margin, unknown share) with "the top entry is right" as the label, and find the unsure threshold that scores best
     (overall correctness plus unsure precision and recall). The brochure-quote threshold is then the lowest
     that loses nothing on dev.
     """
     best: tuple[float, Calibration] = (-1.0, Calibration())
     for weights in _weight_grid():
         decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
-        base = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0})
-        forced = [
-            to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, base.model_copy(update={"threshold": -1})))
-            for d in decisions
-        ]
-        confidences = [base.confidence(d.score, d.margin) if isinstance(d, Decision) else 1.0 for d in decisions]
-        for threshold in np.arange(0.1, 0.91, 0.025):
-            predictions = [
-                Prediction("unsure") if c < threshold else p for c, p in zip(confidences, forced, strict=True)
-            ]
-            value = _objective(measure(dev, predictions, [0.0]))
-            if value > best[0]:
-                best = (value, base.model_copy(update={"threshold": round(float(threshold), 3)}))
+        fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0})
+        confidences = [fitted.confidence(d) if isinstance(d, Decision) else 1.0 for d in decisions]
+        for ambiguity in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 1.0):
+            base = fitted.model_copy(update={"ambiguity": ambiguity})
+            always = base.model_copy(update={"threshold": -1.0})
+            forced = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, always)) for d in decisions]
+            for threshold in np.arange(0.1, 0.91, 0.025):
+                predictions = [
+                    Prediction("unsure") if c < threshold else p for c, p in zip(confidences, forced, strict=True)
+                ]
+                value = _objective(measure(dev, predictions, [0.0]))
+                if value > best[0]:
+                    best = (value, base.model_copy(update={"threshold": round(float(threshold), 3)}))
     value, chosen = best
     decisions = [kb.decide(item.q, item.round, weights=chosen.weights) for item in dev]
     for passage in (0.95, 0.9, 0.85, 0.8):
@@ -206,10 +206,10 @@ def _fit(kb: KnowledgeBase, dev: Sequence[EvalItem], decisions: Sequence[Answer 
         (item, d) for item, d in zip(dev, decisions, strict=True)
         if isinstance(d, Decision) and item.expect != "personal"
     ]
-    features = np.array([[d.score, d.margin] for _, d in usable])
+    features = np.array([[d.score, d.margin, d.unknown] for _, d in usable])
     labels = np.array([1.0 if _top_is_right(kb, item, d) else 0.0 for item, d in usable])
-    slope, margin, intercept = _logistic(features, labels)
-    return Calibration(slope=slope, margin=margin, intercept=intercept)
+    slope, margin, unknown, intercept = _logistic(features, labels)
+    return Calibration(slope=slope, margin=margin, unknown=unknown, intercept=intercept)
 
 
 def _top_is_right(kb: KnowledgeBase, item: EvalItem, decision: Decision) -> bool:
@@ -222,7 +222,7 @@ def _top_is_right(kb: KnowledgeBase, item: EvalItem, decision: Decision) -> bool
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, rate: float = 0.5) -> list[float]:
-    """Plain gradient-descent logistic regression with a bias; returns [w1, w2, bias]."""
+    """Plain gradient-descent logistic regression with a bias; returns [w1, ..., wn, bias]."""
     design = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(design.shape[1])
     for _ in range(steps):
@@ -235,7 +235,8 @@ def write_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -
     """Save the fitted calibration with a header saying where it comes from."""
     header = (
         "# Confidence calibration, fitted on the DEV split by `python bench/faq_eval.py --calibrate`.\n"
-        "# confidence = sigmoid(slope * score + margin * (score - best other topic) + intercept);\n"
+        "# confidence = sigmoid(slope * score + margin * (score - best other topic)\n"
+        "#                      + unknown * (share of words found in no entry and no brochure) + intercept);\n"
         "# below `threshold` the answer is \"unsure\"; a brochure passage is quoted when it covers at least\n"
         "# `passage` of the question. Re-run the command after changing entries rather than editing by hand.\n"
     )

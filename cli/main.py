@@ -6,17 +6,20 @@ import typer
 
 from cli.ask import ask, rounds
 from cli.demo import demo
-from cli.store import db_app, demo_data, import_csv, lookup, status
+from cli.mail import mail_app
+from cli.store import catalog_install, db_app, demo_data, import_csv, lookup, status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Admissions assistant (招生助理).")
 app.command()(ask)
 app.command()(rounds)
 app.add_typer(db_app, name="db")
+app.command("catalog")(catalog_install)
 app.command("import")(import_csv)
 app.command("demo-data")(demo_data)
 app.command()(lookup)
 app.command()(status)
 app.command()(demo)
+app.add_typer(mail_app, name="mail")
 
 
 def run() -> None:

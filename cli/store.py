@@ -10,6 +10,7 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 
 from cli.common import fail, open_context, run_async, settings_or_exit
+from workflows.catalog import install_round, load_catalog
 from workflows.demo import load_demo
 from workflows.importers import KINDS, import_file
 from workflows.lookup import lookup_serials
@@ -106,3 +107,16 @@ async def status(
         report = await status_report(ctx, ids[0])
     assert report is not None
     typer.echo(render_status(report, lang))
+
+
+@run_async
+async def catalog_install(
+    file: Annotated[Path | None, typer.Argument(help="catalog YAML (default: the bundled five rounds)")] = None,
+) -> None:
+    """Install or update rounds, programs, upload items and dates from a catalog file."""
+    settings = settings_or_exit(admissions_demo=True)  # no personal data is involved
+    catalog = load_catalog(file) if file else load_catalog()
+    async with open_context(settings) as ctx, ctx.db.transaction() as session:
+        for spec in catalog.rounds:
+            await install_round(session, spec)
+    typer.echo(f"catalog: {len(catalog.rounds)} rounds, {sum(len(r.programs) for r in catalog.rounds)} programs")

@@ -29,11 +29,19 @@ async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[dict
 
 
 async def upsert(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], update: list[str]
-) -> None:
-    """Insert rows, or update the `update` columns where the unique `keys` already exist."""
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: list[str], update: list[str],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Insert rows, or update the `update` columns where the unique `keys` already exist.
+
+    With `returning`, gives back those columns of every inserted or updated row (saves a second query).
+    """
     if not rows:
-        return
+        return []
     stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+    if returning:
+        result = await session.execute(stmt.returning(*(table.c[c] for c in returning)), list(rows))
+        return [tuple(row) for row in result.all()]
     await session.execute(stmt, list(rows))
+    return []

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from workflows.clock import to_local
 from workflows.context import Context
 from workflows.deadlines import deadlines_for, is_past, pick
-from workflows.models import Program, Registration
+from workflows.models import Applicant, Payment, Program, Recommender, Registration, Round, Upload, UploadItem
 from workflows.recommender_rules import resend_refusal
 
 
@@ -99,30 +99,49 @@ def days_left(due: datetime, now: datetime) -> int:
 
 
 async def status_report(ctx: Context, registration_id: int) -> StatusReport | None:
-    """Build the report; None if there is no such registration. Authorisation is the caller's job."""
+    """Build the report; None if there is no such registration. Authorisation is the caller's job.
+
+    Four small queries (registration with its joins, items with uploads, recommenders, dates): the report is
+    asked for on every /status, so it avoids loading whole object graphs.
+    """
     now = ctx.clock.now()
     async with ctx.db.sessions() as session:
-        reg = await session.get(
-            Registration,
-            registration_id,
-            options=[
-                selectinload(Registration.program).selectinload(Program.upload_items),
-                selectinload(Registration.program).selectinload(Program.round),
-                selectinload(Registration.applicant),
-                selectinload(Registration.payment),
-                selectinload(Registration.uploads),
-                selectinload(Registration.recommenders),
-            ],
-        )
-        if reg is None:
+        head = (
+            await session.execute(
+                select(
+                    Registration.serial, Registration.round_id, Registration.program_id, Registration.review_result,
+                    Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"),
+                    Round.name_en.label("round_en"), Program.code, Program.name_zh, Program.name_en, Program.recommenders_min, Program.recommenders_max,
+                    Payment.amount, Payment.virtual_account, Payment.paid, Payment.paid_at, Payment.method,
+                )
+                .join(Applicant, Applicant.id == Registration.applicant_id)
+                .join(Program, Program.id == Registration.program_id)
+                .join(Round, Round.id == Registration.round_id)
+                .outerjoin(Payment, Payment.registration_id == Registration.id)
+                .where(Registration.id == registration_id)
+            )
+        ).one_or_none()
+        if head is None:
             return None
-        dates = await deadlines_for(session, reg.round_id, reg.program_id)
-    program = reg.program
-    paid = bool(reg.payment and reg.payment.paid)
-    uploads = _upload_states(reg, paid, is_past(pick(dates, "upload"), now))
+        items = (
+            await session.execute(
+                select(UploadItem, Upload)
+                .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == registration_id))
+                .where(UploadItem.program_id == head.program_id)
+                .order_by(UploadItem.position)
+            )
+        ).all()
+        recs = list(
+            await session.scalars(
+                select(Recommender).where(Recommender.registration_id == registration_id).order_by(Recommender.id)
+            )
+        )
+        dates = await deadlines_for(session, head.round_id, head.program_id)
+    paid = bool(head.paid)
+    uploads = _upload_states([(i, u) for i, u in items], paid, is_past(pick(dates, "upload"), now))
     rec_deadline = pick(dates, "recommender")
     recommenders = []
-    for rec in reg.recommenders:
+    for rec in recs:
         refusal = resend_refusal(rec, rec_deadline, now)
         recommenders.append(
             RecommenderStatus(
@@ -130,42 +149,30 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
                 refusal[0] if refusal else None, refusal[1] if refusal else None, rec.email_undeliverable,
             )
         )  # fmt: skip
-    payment = reg.payment
-    return StatusReport(
-        registration_id=reg.id,
-        serial=reg.serial,
-        applicant_name=reg.applicant.name,
-        round_id=reg.round_id,
-        round_zh=program.round.name_zh,
-        round_en=program.round.name_en,
-        program_code=program.code,
-        program_zh=program.name_zh,
-        program_en=program.name_en,
-        payment=PaymentStatus(
-            payment.amount, mask_account(payment.virtual_account), payment.paid, payment.paid_at, payment.method
-        )
-        if payment
-        else None,
-        uploads=uploads,
-        review_result=reg.review_result,
-        review_note=reg.review_note,
-        recommenders_min=program.recommenders_min,
-        recommenders_max=program.recommenders_max,
-        recommenders=recommenders,
-        deadlines=_concerning(dates, paid, uploads, recommenders, now),
+    payment = (
+        PaymentStatus(head.amount, mask_account(head.virtual_account), paid, head.paid_at, head.method)
+        if head.virtual_account
+        else None
     )
+    return StatusReport(
+        registration_id=registration_id, serial=head.serial, applicant_name=head.name, round_id=head.round_id,
+        round_zh=head.round_zh, round_en=head.round_en, program_code=head.code, program_zh=head.name_zh,
+        program_en=head.name_en, payment=payment, uploads=uploads, review_result=head.review_result,
+        review_note=head.review_note, recommenders_min=head.recommenders_min,
+        recommenders_max=head.recommenders_max, recommenders=recommenders,
+        deadlines=_concerning(dates, paid, uploads, recommenders, now),
+    )  # fmt: skip
 
 
-def _upload_states(reg: Registration, paid: bool, closed: bool) -> list[UploadStatus]:
-    done = {u.item_code: u for u in reg.uploads}
-    names = {i.code: i for i in reg.program.upload_items}
+def _upload_states(items: list[tuple[UploadItem, Upload | None]], paid: bool, closed: bool) -> list[UploadStatus]:
+    done = {item.code for item, upload in items if upload is not None}
+    names = {item.code: item for item, _ in items}
     result = []
-    for item in reg.program.upload_items:
+    for item, upload in items:
         base = dict(
             code=item.code, name_zh=item.name_zh, name_en=item.name_en, file_type=item.file_type,
             max_bytes=item.max_bytes, required=item.required,
         )  # fmt: skip
-        upload = done.get(item.code)
         if upload is not None:
             result.append(
                 UploadStatus(**base, state="done", uploaded_at=upload.uploaded_at, file_name=upload.file_name,
