@@ -389,14 +389,18 @@ class BotApiSandbox:
 
     def inject_error(self, status: int = 500, *, chat_id: int | None = None, times: int = 1) -> None:
         """The next ``times`` calls aimed at ``chat_id`` (any chat when None) answer a 5xx error."""
-        self._queue_fault(chat_id, ApiError(status, _SERVER_ERRORS.get(status, "Internal Server Error")), times)
+        self._queue_fault(
+            chat_id, ApiError(status, _SERVER_ERRORS.get(status, "Internal Server Error")), times
+        )
 
     def enforce(self, limits: FloodLimits | None) -> None:
         """Answer 429 like Telegram when a client sends faster than ``limits`` (None: no limits)."""
         self._limits = limits
         self._chat_buckets: dict[int, _TokenBucket] = {}
         self._global_bucket = (
-            None if limits is None else _TokenBucket(limits.global_rate, limits.global_burst, time.monotonic())
+            None
+            if limits is None
+            else _TokenBucket(limits.global_rate, limits.global_burst, time.monotonic())
         )
 
     # -- test API: what the bot did ----------------------------------------------------------------------
@@ -411,7 +415,9 @@ class BotApiSandbox:
 
     def all_sent(self) -> list[JSON]:
         """Every message the bot sent that still exists, in the order they were sent."""
-        messages = (self._messages.get(chat_id, {}).get(message_id) for chat_id, message_id in self._sent_order)
+        messages = (
+            self._messages.get(chat_id, {}).get(message_id) for chat_id, message_id in self._sent_order
+        )
         return [dict(m) for m in messages if m is not None]
 
     def commands(self, language_code: str = "", scope: JSON | None = None) -> list[JSON]:
@@ -520,10 +526,12 @@ class BotApiSandbox:
         generation = self._poll_generation
         self._notify()
         await self.wait_until(
-            lambda: bool(self._updates)
-            or self._closing
-            or self._webhook is not None
-            or generation != self._poll_generation,
+            lambda: (
+                bool(self._updates)
+                or self._closing
+                or self._webhook is not None
+                or generation != self._poll_generation
+            ),
             max(params.number_of("timeout") or 0.0, 0.0),
         )
         if generation != self._poll_generation:

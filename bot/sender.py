@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -67,44 +68,84 @@ class OutgoingMessage:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
-class ChatSpacing:
-    """Keeps messages to one chat at least ``interval`` seconds apart.
+@dataclass
+class _Gate:
+    """One chat's state: a lock so its messages go one at a time, and when the next may leave."""
 
-    Slots are booked in call order, so concurrent sends to one chat queue up instead of bunching.
-    A chat whose next slot has passed carries no constraint and is pruned, so the table holds only
-    recently used chats.
-    """
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = float("-inf")
+    users: int = 0
 
-    def __init__(self, interval: float, clock: Clock = time.monotonic) -> None:
+
+class ChatTurn:
+    """Exclusive use of one chat while a message (with its retries) goes out; see :meth:`ChatSpacing.turn`."""
+
+    def __init__(self, gate: _Gate, interval: float, clock: Clock, sleep: Sleep) -> None:
+        self._gate = gate
         self._interval = interval
         self._clock = clock
-        self._next: dict[Hashable, float] = {}
+        self._sleep = sleep
+
+    async def wait(self) -> None:
+        """Sleep until the chat's next message may leave."""
+        delay = self._gate.next_at - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def mark(self) -> None:
+        """A message leaves now: the next one waits ``interval``."""
+        self.hold(self._interval)
+
+    def hold(self, seconds: float) -> None:
+        """Keep the chat quiet for ``seconds`` from now (after a 429 or an error); never shortens a wait."""
+        self._gate.next_at = max(self._gate.next_at, self._clock() + seconds)
+
+
+class ChatSpacing:
+    """Keeps messages to one chat at least ``interval`` seconds apart, measured when they actually leave.
+
+    A chat's messages go one at a time, in call order, so a message held up elsewhere (the global
+    limiter, a retry) cannot bunch up with the next one. Chats with no message in progress and no wait
+    pending are pruned, so the table holds only recently used chats.
+    """
+
+    def __init__(self, interval: float, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._gates: dict[Hashable, _Gate] = {}
         self._prune_at = _MIN_PRUNE
 
-    def reserve(self, chat_id: Hashable) -> float:
-        """Book the chat's next slot; return how many seconds to wait for it."""
-        now = self._clock()
-        slot = max(now, self._next.get(chat_id, now))
-        self._next[chat_id] = slot + self._interval
-        if len(self._next) > self._prune_at:
-            self._next = {chat: t for chat, t in self._next.items() if t > now}
-            self._prune_at = max(_MIN_PRUNE, 2 * len(self._next))
-        return slot - now
-
-    def hold(self, chat_id: Hashable, seconds: float) -> None:
-        """Keep the chat quiet for ``seconds`` from now (after a 429 for it)."""
-        now = self._clock()
-        self._next[chat_id] = max(self._next.get(chat_id, now), now + seconds)
+    @asynccontextmanager
+    async def turn(self, chat_id: Hashable) -> AsyncIterator[ChatTurn]:
+        """Wait for exclusive use of the chat; call ``wait()``, then ``mark()`` as the message leaves."""
+        gate = self._gates.get(chat_id)
+        if gate is None:
+            self._prune()
+            gate = self._gates[chat_id] = _Gate()
+        gate.users += 1
+        try:
+            async with gate.lock:
+                yield ChatTurn(gate, self._interval, self._clock, self._sleep)
+        finally:
+            gate.users -= 1
 
     def __len__(self) -> int:
-        return len(self._next)
+        return len(self._gates)
+
+    def _prune(self) -> None:
+        if len(self._gates) < self._prune_at:
+            return
+        now = self._clock()
+        self._gates = {chat: g for chat, g in self._gates.items() if g.users or g.next_at > now}
+        self._prune_at = max(_MIN_PRUNE, 2 * len(self._gates))
 
 
 class TelegramSender:
     """Sends text messages through ``bot`` within Telegram's limits and never raises for Telegram errors.
 
     ``global_rate`` messages/s overall, as an even stream with no burst; ``per_chat_rate`` messages/s to
-    one chat. A 429 is waited out (the chat is held for ``retry_after``) unless ``retry_after`` exceeds
+    one chat, whose messages go out one at a time in call order. A 429 is waited out (the chat is held for ``retry_after``) unless ``retry_after`` exceeds
     ``max_retry_after``; network and 5xx errors are retried after ``backoff``, doubling up to
     ``max_backoff``. After ``max_retries`` retries the result is ``retry_later``. ``clock`` and ``sleep``
     drive the per-chat spacing and backoff; ``now`` stamps ``retry_at``.
@@ -129,18 +170,12 @@ class TelegramSender:
         self._bot = bot
         # One slot per 1/rate seconds: AsyncLimiter(rate, 1) would let `rate` messages out at once.
         self._limiter = AsyncLimiter(1, 1 / global_rate)
-        self._spacing = ChatSpacing(1 / per_chat_rate, clock)
+        self._spacing = ChatSpacing(1 / per_chat_rate, clock, sleep)
         self._max_retries = max_retries
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._max_retry_after = max_retry_after
-        self._sleep = sleep
         self._now = now
-
-    @property
-    def tracked_chats(self) -> int:
-        """How many chats the per-chat spacing currently remembers."""
-        return len(self._spacing)
 
     async def send(
         self, chat_id: int | str, text: str, reply_markup: ReplyMarkup | None = None, **kwargs: Any
@@ -152,34 +187,33 @@ class TelegramSender:
         Telegram offers no way to prevent.
         """
         attempt = 0
-        while True:
-            attempt += 1
-            wait = self._spacing.reserve(chat_id)
-            if wait > 0:
-                await self._sleep(wait)
-            await self._limiter.acquire()
-            try:
-                message = await self._bot.send_message(
-                    chat_id=chat_id, text=text, reply_markup=reply_markup, **kwargs
-                )
-            except TelegramRetryAfter as error:
-                self._spacing.hold(chat_id, error.retry_after)
-                if attempt > self._max_retries or error.retry_after > self._max_retry_after:
-                    return self._retry_later(error, error.retry_after, attempt)
-                # The hold makes the next reserve() wait out retry_after.
-            except TelegramForbiddenError as error:
-                return SendResult("blocked", error=error.message, attempts=attempt)
-            except TelegramEntityTooLarge as error:
-                return SendResult("failed", error=error.message, attempts=attempt)
-            except (TelegramNetworkError, TelegramServerError, ClientDecodeError) as error:
-                delay = min(self._backoff * 2 ** (attempt - 1), self._max_backoff)
-                if attempt > self._max_retries:
-                    return self._retry_later(error, delay, attempt)
-                await self._sleep(delay)
-            except TelegramAPIError as error:
-                return SendResult("failed", error=error.message, attempts=attempt)
-            else:
-                return SendResult("sent", message_id=message.message_id, attempts=attempt)
+        async with self._spacing.turn(chat_id) as turn:
+            while True:
+                attempt += 1
+                await turn.wait()
+                await self._limiter.acquire()
+                turn.mark()
+                try:
+                    message = await self._bot.send_message(
+                        chat_id=chat_id, text=text, reply_markup=reply_markup, **kwargs
+                    )
+                except TelegramRetryAfter as error:
+                    turn.hold(error.retry_after)
+                    if attempt > self._max_retries or error.retry_after > self._max_retry_after:
+                        return self._retry_later(error, error.retry_after, attempt)
+                except TelegramForbiddenError as error:
+                    return SendResult("blocked", error=error.message, attempts=attempt)
+                except TelegramEntityTooLarge as error:
+                    return SendResult("failed", error=error.message, attempts=attempt)
+                except (TelegramNetworkError, TelegramServerError, ClientDecodeError) as error:
+                    delay = min(self._backoff * 2 ** (attempt - 1), self._max_backoff)
+                    if attempt > self._max_retries:
+                        return self._retry_later(error, delay, attempt)
+                    turn.hold(delay)
+                except TelegramAPIError as error:
+                    return SendResult("failed", error=error.message, attempts=attempt)
+                else:
+                    return SendResult("sent", message_id=message.message_id, attempts=attempt)
 
     async def send_many(
         self, messages: Iterable[OutgoingMessage], *, concurrency: int = 256
@@ -189,6 +223,8 @@ class TelegramSender:
         ``concurrency`` bounds the sends in progress, not the rate: a send waiting for its chat's next
         slot holds one, so keep it well above the number of messages queued for any one chat.
         """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         pending = iter(enumerate(messages))
         results: dict[int, SendResult] = {}
 

@@ -17,7 +17,9 @@ from mail.reply_keys import find_reply_key
 mail_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mail tools (郵件工具).")
 
 
-def inspect_message(raw: bytes, file: str, reply_address: str | None, own_addresses: list[str]) -> dict[str, Any]:
+def inspect_message(
+    raw: bytes, file: str, reply_address: str | None, own_addresses: list[str]
+) -> dict[str, Any]:
     """The inspect record for one raw message."""
     parsed = parse_message(raw)
     result = classify(parsed, own_addresses)

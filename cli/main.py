@@ -7,6 +7,7 @@ import typer
 from cli.ask import ask, rounds
 from cli.demo import demo
 from cli.mail import mail_app
+from cli.serve import serve
 from cli.store import catalog_install, db_app, demo_data, import_csv, lookup, status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Admissions assistant (招生助理).")
@@ -19,6 +20,7 @@ app.command("demo-data")(demo_data)
 app.command()(lookup)
 app.command()(status)
 app.command()(demo)
+app.command()(serve)
 app.add_typer(mail_app, name="mail")
 
 

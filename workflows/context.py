@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from workflows.clock import Clock, SystemClock
 from workflows.db import Database
-from workflows.identity import ValidId, hash_id
+from workflows.identity import HashedId, ValidId, hash_id, mask_id, validate_id
 from workflows.settings import Settings
 
 
@@ -28,6 +28,13 @@ class Context:
     def id_hash(self, valid: ValidId) -> str:
         """Keyed hash of a national ID, as stored."""
         return hash_id(valid, self.secret)
+
+    def hashed_id(self, raw: str | HashedId) -> HashedId:
+        """Validate and hash an ID typed by a person (IdentityError when invalid); a HashedId passes through."""
+        if isinstance(raw, HashedId):
+            return raw
+        valid = validate_id(raw)
+        return HashedId(hash_id(valid, self.secret), mask_id(valid.value))
 
     def code_hash(self, purpose: str, code: str) -> str:
         """Keyed hash of a one-time code, bound to its purpose."""

@@ -89,6 +89,22 @@ def validate_id(raw: str) -> ValidId:
     return ValidId(value, kind)
 
 
+@dataclass(frozen=True)
+class HashedId:
+    """A validated ID reduced to what may be kept between conversation steps: its keyed hash and mask."""
+
+    hash: str
+    masked: str
+
+
+_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Da-d0-9]\d{8}(?!\d)")
+
+
+def redact_ids(text: str) -> str:
+    """Mask anything shaped like a national ID or resident number inside free text (before logging it)."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), unicodedata.normalize("NFKC", text))
+
+
 def hash_id(valid: ValidId, secret: bytes) -> str:
     """Keyed hash of a validated ID: what the store keeps instead of the ID."""
     return hmac.new(secret, valid.value.encode(), hashlib.sha256).hexdigest()

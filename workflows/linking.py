@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from workflows import audit, lockout, outbox
 from workflows.context import Context
-from workflows.identity import IdentityError, mask_id, parse_date, validate_id
+from workflows.identity import HashedId, IdentityError, parse_date
 from workflows.models import Applicant, ChatLink, LoginChallenge, Program, Registration
 
 CODE_VALID = timedelta(minutes=10)
@@ -60,7 +60,8 @@ def mask_email(email: str) -> str:
 
 
 async def start_link(
-    ctx: Context, user_id: int, chat_id: int, serial: str, national_id: str, birth_date: str, lang: str = "zh"
+    ctx: Context, user_id: int, chat_id: int, serial: str, national_id: str | HashedId, birth_date: str,
+    lang: str = "zh",
 ) -> LinkStart:
     """Check serial + ID + birth date; if they match, email a 6-digit code to the address on file."""
     now = ctx.clock.now()
@@ -71,7 +72,7 @@ async def start_link(
             lockout.record_attempt(session, requester, "link", "locked", now)
             return LinkStart("locked", locked_until=until)
         try:
-            valid = validate_id(national_id)
+            person = ctx.hashed_id(national_id)
             born = parse_date(birth_date)
         except IdentityError as exc:
             lockout.record_attempt(session, requester, "link", "invalid", now)
@@ -80,12 +81,12 @@ async def start_link(
             select(Registration)
             .where(func.upper(Registration.serial) == serial.strip().upper())
             .join(Registration.applicant)
-            .where(Applicant.id_hash == ctx.id_hash(valid))
+            .where(Applicant.id_hash == person.hash)
             .options(joinedload(Registration.applicant))
         )
         if reg is None or reg.applicant.birth_date != born:
             lockout.record_attempt(session, requester, "link", "failed", now)
-            audit.record(session, now, requester, "link_failed", mask_id(valid.value))
+            audit.record(session, now, requester, "link_failed", person.masked)
             return LinkStart("not_matched")
         lockout.record_attempt(session, requester, "link", "ok", now)
         others = await session.scalars(

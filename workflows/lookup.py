@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from workflows import audit, lockout
 from workflows.context import Context
-from workflows.identity import IdentityError, mask_id, parse_year_month, validate_id
+from workflows.identity import HashedId, IdentityError, parse_year_month
 from workflows.models import Applicant, Registration
 
 
@@ -36,7 +36,9 @@ class LookupResult:
     reason: str | None = None
 
 
-async def lookup_serials(ctx: Context, national_id: str, birth_year_month: str, requester: str) -> LookupResult:
+async def lookup_serials(
+    ctx: Context, national_id: str | HashedId, birth_year_month: str, requester: str
+) -> LookupResult:
     """Find a person's registrations; 5 failures in 5 minutes lock `requester` for 5 minutes.
 
     `requester` identifies who asks (e.g. "tg:12345", "mail:someone@example.com"). Every attempt is audited
@@ -50,7 +52,7 @@ async def lookup_serials(ctx: Context, national_id: str, birth_year_month: str, 
             audit.record(session, now, requester, "serial_lookup", outcome="locked")
             return LookupResult("locked", locked_until=until)
         try:
-            valid = validate_id(national_id)
+            person = ctx.hashed_id(national_id)
             month = parse_year_month(birth_year_month)
         except IdentityError as exc:
             lockout.record_attempt(session, requester, "lookup", "invalid", now)
@@ -58,7 +60,7 @@ async def lookup_serials(ctx: Context, national_id: str, birth_year_month: str, 
             return LookupResult("invalid", reason=exc.code)
         applicant = await session.scalar(
             select(Applicant)
-            .where(Applicant.id_hash == ctx.id_hash(valid))
+            .where(Applicant.id_hash == person.hash)
             .options(joinedload(Applicant.registrations).joinedload(Registration.program))
         )
         found = [
@@ -68,7 +70,7 @@ async def lookup_serials(ctx: Context, national_id: str, birth_year_month: str, 
         ]
         outcome = "ok" if found else "failed"
         lockout.record_attempt(session, requester, "lookup", outcome, now)
-        audit.record(session, now, requester, "serial_lookup", mask_id(valid.value), outcome=outcome)
+        audit.record(session, now, requester, "serial_lookup", person.masked, outcome=outcome)
         if not found:
             return LookupResult("not_found")
         return LookupResult("ok", sorted(found, key=lambda s: (s.round_id, s.serial)))

@@ -316,3 +316,60 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConversationState(Base):
+    """aiogram FSM state kept in the store, so several bot workers share conversations."""
+
+    __tablename__ = "conversation_states"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class Question(Base):
+    """A question an applicant asked (IDs redacted), how it was answered, and its 👍/👎 vote."""
+
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    asker: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(1000))
+    lang: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # answered | ambiguous | unsure | personal
+    entry_id: Mapped[str | None] = mapped_column(String(120))
+    round_id: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    vote: Mapped[int | None]  # +1 / -1
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Handoff(Base):
+    """A question passed to staff; answered by replying to its message in the staff chat."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | email
+    asker: Mapped[str] = mapped_column(String(254))  # chat id or email address
+    lang: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(String(4000))
+    serial: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class Broadcast(Base):
+    """An announcement from staff to a segment; its messages are outbox rows keyed `broadcast:{id}:...`."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    segment: Mapped[str] = mapped_column(String(32))
+    segment_arg: Mapped[str | None] = mapped_column(String(64))
+    recipients: Mapped[int] = mapped_column(default=0)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     staff_telegram_ids: str = ""
     staff_chat_id: int | None = None
+    telegram_global_rate: float = Field(30.0, gt=0)
+    telegram_chat_rate: float = Field(1.0, gt=0)
+    telegram_webhook_listen: str = "0.0.0.0:8080"
     redis_url: str | None = None
 
     imap_host: str | None = None

@@ -1,0 +1,38 @@
+"""Helpers the routers share: the user's own registrations, and rendering answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram.types import Message
+
+from bot import keyboards
+from bot.deps import BotDeps
+from bot.texts import t
+from workflows.clock import to_local
+from workflows.linking import LinkedRegistration, linked_registrations
+
+
+async def own_registration(deps: BotDeps, user_id: int, registration_id: int) -> LinkedRegistration | None:
+    """The registration if this user has linked it, else None (callback data is never trusted)."""
+    for reg in await linked_registrations(deps.ctx, user_id):
+        if reg.registration_id == registration_id:
+            return reg
+    return None
+
+
+async def choose_registration(message: Message, deps: BotDeps, user_id: int, lang: str, action: str) -> int | None:
+    """The user's only registration, or None after asking which one (or telling them to /login)."""
+    regs = await linked_registrations(deps.ctx, user_id)
+    if not regs:
+        await message.answer(t(lang, "not_linked"))
+        return None
+    if len(regs) == 1:
+        return regs[0].registration_id
+    await message.answer(t(lang, "pick_registration"), reply_markup=keyboards.registrations(action, regs, lang))
+    return None
+
+
+def local_time(moment: datetime) -> str:
+    """`2026-01-05 15:00` in Taipei time."""
+    return f"{to_local(moment):%Y-%m-%d %H:%M}"

@@ -1,0 +1,85 @@
+"""Running the bot: polling (default) or webhook, plus the Telegram outbox sender, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import build_dispatcher, set_commands
+from bot.deps import BotDeps
+from bot.fsm_storage import StoreStorage
+from bot.outbox_sender import TelegramOutbox
+from bot.sender import TelegramSender
+from knowledge import KnowledgeBase
+from workflows.context import Context
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+@dataclass
+class BotService:
+    """The bot and its outbox sender sharing one Bot session."""
+
+    ctx: Context
+    kb: KnowledgeBase
+    bot: Bot
+    polling_timeout: int = 30
+
+    def storage(self) -> BaseStorage:
+        """Conversation state shared by all workers: Redis when configured, else the store."""
+        url = self.ctx.settings.redis_url
+        if url:
+            from aiogram.fsm.storage.redis import RedisStorage
+
+            return RedisStorage.from_url(url)
+        return StoreStorage(self.ctx)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set; in-flight outbox sends finish and are recorded before returning."""
+        settings = self.ctx.settings
+        deps = BotDeps(self.ctx, self.kb, settings.staff_ids, settings.staff_chat_id)
+        dp = build_dispatcher(deps, self.storage())
+        await set_commands(self.bot, deps.staff_ids)
+        sender = TelegramSender(self.bot, global_rate=settings.telegram_global_rate,
+                                per_chat_rate=settings.telegram_chat_rate)  # fmt: skip
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        outbox_task = asyncio.create_task(TelegramOutbox(self.ctx, sender, worker).run_forever(stop, deps.outbox_wakeup))
+        try:
+            if settings.telegram_webhook_url:
+                await self._webhook(dp, stop)
+            else:
+                polling = asyncio.create_task(dp.start_polling(
+                    self.bot, handle_signals=False, close_bot_session=False, polling_timeout=self.polling_timeout))  # fmt: skip
+                await stop.wait()
+                await dp.stop_polling()
+                await polling
+        finally:
+            stop.set()
+            await outbox_task
+            await dp.storage.close()
+
+    async def _webhook(self, dp: object, stop: asyncio.Event) -> None:
+        settings = self.ctx.settings
+        app = web.Application()
+        SimpleRequestHandler(dp, self.bot, secret_token=settings.telegram_webhook_secret).register(app, path=WEBHOOK_PATH)  # type: ignore[arg-type]
+        setup_application(app, dp, bot=self.bot)  # type: ignore[arg-type]
+        host, _, port = settings.telegram_webhook_listen.rpartition(":")
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+        url = settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH  # type: ignore[union-attr]
+        await self.bot.set_webhook(url, secret_token=settings.telegram_webhook_secret)
+        log.info("webhook at %s", url)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()

@@ -1,0 +1,65 @@
+"""Telegram chats as the store knows them: language, reminder choice, blocked state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from workflows.context import Context
+from workflows.models import TelegramChat
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    chat_id: int
+    language: str
+    reminders_enabled: bool
+    blocked: bool
+    new: bool
+
+
+async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None) -> ChatInfo:
+    """The chat's settings, creating them on first contact (language from Telegram: zh unless English)."""
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as session:
+        chat = await session.get(TelegramChat, chat_id)
+        new = chat is None
+        if chat is None:
+            lang = "en" if (telegram_language or "").lower().startswith("en") else "zh"
+            chat = TelegramChat(chat_id=chat_id, user_id=user_id, language=lang, first_seen_at=now)
+            session.add(chat)
+        elif chat.blocked:  # writing to us again means the block is over
+            chat.blocked, chat.blocked_at = False, None
+        return ChatInfo(chat.chat_id, chat.language, chat.reminders_enabled, chat.blocked, new)
+
+
+async def set_language(ctx: Context, chat_id: int, language: str) -> None:
+    """Remember the chat's language (`zh` or `en`)."""
+    await _set(ctx, chat_id, language=language)
+
+
+async def set_reminders(ctx: Context, chat_id: int, enabled: bool) -> None:
+    """Turn deadline reminders on or off for the chat."""
+    await _set(ctx, chat_id, reminders_enabled=enabled)
+
+
+async def set_blocked(ctx: Context, chat_id: int, blocked: bool) -> None:
+    """The user blocked (or unblocked) the bot: stop (or resume) sending to the chat."""
+    await _set(ctx, chat_id, blocked=blocked, blocked_at=ctx.clock.now() if blocked else None)
+
+
+async def _set(ctx: Context, chat_id: int, **values: object) -> None:
+    async with ctx.db.transaction() as session:
+        await session.execute(update(TelegramChat).where(TelegramChat.chat_id == chat_id).values(**values))
+
+
+async def blocked_chats(ctx: Context, chat_ids: list[int]) -> set[int]:
+    """Which of these chats have blocked the bot."""
+    if not chat_ids:
+        return set()
+    async with ctx.db.sessions() as session:
+        rows = await session.scalars(
+            select(TelegramChat.chat_id).where(TelegramChat.chat_id.in_(chat_ids), TelegramChat.blocked.is_(True))
+        )
+        return set(rows)
