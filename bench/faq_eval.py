@@ -46,13 +46,20 @@ class Run:
     latencies_ms: list[float]
 
 
-def timed(items: Sequence[EvalItem], predict: Callable[[EvalItem], Prediction]) -> Run:
-    """Run `predict` on every item, timing each call."""
+def timed(items: Sequence[EvalItem], predict: Callable[[EvalItem], Prediction], repeats: int = 3) -> Run:
+    """Run `predict` on every item; an item's latency is the fastest of `repeats` calls.
+
+    Taking the fastest call keeps other processes on this shared 2-core machine out of the figures.
+    """
     predictions, latencies = [], []
     for item in items:
-        start = time.perf_counter()
-        predictions.append(predict(item))
-        latencies.append((time.perf_counter() - start) * 1000)
+        fastest = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            prediction = predict(item)
+            fastest = min(fastest, time.perf_counter() - start)
+        predictions.append(prediction)
+        latencies.append(fastest * 1000)
     return Run(predictions, latencies)
 
 
@@ -176,7 +183,7 @@ def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
                     best = (value, base.model_copy(update={"threshold": round(float(threshold), 3)}))
     value, chosen = best
     decisions = [kb.decide(item.q, item.round, weights=chosen.weights) for item in dev]
-    for passage in (0.95, 0.9, 0.85, 0.8):
+    for passage in (0.95, 0.9, 0.85, 0.8, 0.75, 0.7):
         candidate = chosen.model_copy(update={"passage": passage})
         predictions = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, candidate)) for d in decisions]
         if _objective(measure(dev, predictions, [0.0])) < value:
@@ -336,7 +343,8 @@ def _print_failures(kb: KnowledgeBase, items: Sequence[EvalItem], predictions: S
             detail = ""
             if isinstance(decision, Decision) and decision.ranked:
                 top = decision.ranked[0]
-                detail = f" score={top.score:.3f} margin={decision.margin:.3f} top={top.entry.id}"
+                detail = (f" score={top.score:.3f} margin={decision.margin:.3f} unknown={decision.unknown:.2f}"
+                          f" top={top.entry.id}")
             wanted = item.entry or item.topic or item.kind or ""
             print(f"FAIL [{item.expect} {wanted} round={item.round}] {item.q!r} -> "
                   f"{prediction.status} {prediction.entry_id or prediction.topic or ''}{detail}")

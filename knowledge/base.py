@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -22,30 +22,39 @@ from knowledge.loader import (
     validate,
 )
 from knowledge.matcher import Matcher, MatchWeights, Scored
-from knowledge.normalize import Analysis, Normalizer, detect_language
+from knowledge.normalize import Analysis, Normalizer, detect_language, is_unigram
 from knowledge.passages import PassageIndex, quote
 from knowledge.personal import personal_kind
 from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
+
+RANKED = 60  # entries kept per question: enough to see the same topic in every round
 
 
 class Calibration(BaseModel):
     """Turns a match score into a confidence; fitted on the dev split by `bench/faq_eval.py --calibrate`.
 
-    confidence = sigmoid(slope * score + margin * (score - best other topic's score) + intercept)
+    confidence = sigmoid(slope * score + margin * (score - best other topic's score)
+                         + unknown * (share of the question's words found in no entry and no brochure) + intercept)
+    Below `threshold`: unsure. `passage`: share of the question a brochure passage must cover to be quoted.
+    `ambiguity`: other rounds' entries on the same topic scoring within this of the best make the answer
+    depend on the round.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     slope: float = 12.0
     margin: float = 6.0
+    unknown: float = -6.0
     intercept: float = -6.0
     threshold: float = 0.5
     passage: float = 0.92
+    ambiguity: float = 0.15
     weights: MatchWeights = MatchWeights()
 
-    def confidence(self, score: float, margin: float) -> float:
-        """Probability-like confidence in 0..1."""
-        z = self.slope * score + self.margin * margin + self.intercept
+    def confidence(self, decision: Decision) -> float:
+        """Probability-like confidence in 0..1 that the best entry is the right one."""
+        z = self.slope * decision.score + self.margin * decision.margin + self.unknown * decision.unknown
+        z += self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -59,6 +68,7 @@ class Decision:
     ranked: tuple[Scored, ...]
     score: float
     margin: float
+    unknown: float
 
 
 class KnowledgeBase:
@@ -82,9 +92,6 @@ class KnowledgeBase:
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
-        self._topic_rounds: dict[str, set[str]] = {}
-        for entry in self.entries:
-            self._topic_rounds.setdefault(entry.topic, set()).add(entry.round)
 
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id (KeyError if none)."""
@@ -130,25 +137,42 @@ class KnowledgeBase:
         else:  # no round, or one the knowledge base has no documents for: ask which round if it matters
             rounds = None
         analysis = self._normalizer.analyze(mention.stripped, folded=True)
-        ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights))
+        ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights, limit=RANKED))
+        unknown = self._unknown_share(analysis)
         if not ranked:
-            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0)
+            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown)
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
-        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other)
+        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown)
+
+    def _unknown_share(self, analysis: Analysis) -> float:
+        # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer.
+        weights = {t: self.matcher.idf(t) for t, _ in analysis.tokens if not is_unigram(t)}
+        total = sum(weights.values())
+        if not total:
+            return 1.0
+        unknown = sum(w for t, w in weights.items() if not self.matcher.knows(t) and not self.passages.knows(t))
+        return unknown / total
 
     def answer_for(self, decision: Decision, calibration: Calibration | None = None) -> Answer:
         """The second half of `ask`: turn a ranking into an Answer (`calibration` overrides for tuning)."""
         calibration = calibration or self.calibration
         lang, ranked = decision.lang, decision.ranked
-        confidence = calibration.confidence(decision.score, decision.margin)
+        confidence = calibration.confidence(decision)
         if not ranked or confidence < calibration.threshold:
             return self._fallback(decision, confidence, calibration.passage)
         best = ranked[0].entry
-        topic_rounds = sorted(
-            r for r in self._topic_rounds[best.topic]
-            if r != ALL_ROUNDS and (decision.rounds is None or r in decision.rounds)
-        )
+        # The answer depends on the round when, in another round, the same topic scores close to the best and
+        # would be answered with confidence on its own; a question naming something only one round has
+        # (a department, a form) scores clearly lower elsewhere.
+        other_topic = decision.score - decision.margin
+        topic_rounds = sorted({
+            s.entry.round for s in ranked
+            if s.entry.topic == best.topic and s.entry.round != ALL_ROUNDS
+            and s.score >= ranked[0].score - calibration.ambiguity
+            and calibration.confidence(replace(decision, score=s.score, margin=s.score - other_topic))
+            >= calibration.threshold
+        })
         if best.round != ALL_ROUNDS and len(topic_rounds) > 1:
             names = [self._rounds_by_id[r].name(lang) for r in topic_rounds]
             return Answer(

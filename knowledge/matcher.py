@@ -24,11 +24,12 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 from knowledge.entries import Entry
-from knowledge.normalize import Analysis
+from knowledge.normalize import Analysis, is_unigram
 from knowledge.rounds import ALL_ROUNDS
 
 Vector = dict[str, float]
 SHORTLIST = 30
+VARIANT_SHORTLIST = 150
 
 
 class MatchWeights(BaseModel):
@@ -133,6 +134,10 @@ class Matcher:
             for token, value in vector.items():
                 self._variant_index[token].append((position, value))
 
+    def knows(self, token: str) -> bool:
+        """Whether any entry (question or answer) contains `token`."""
+        return token in self._answer_index
+
     def rank(
         self,
         question: Analysis,
@@ -147,20 +152,28 @@ class Matcher:
         if not total:
             return []
         q_norm = norm(vector)
-        dots: dict[int, float] = defaultdict(float)
-        for token, value in vector.items():
+        # Candidates come from words and bigrams (short posting lists); single characters only refine the
+        # exact cosine of the candidates, unless the question has nothing else.
+        cover_vector = {t: v for t, v in vector.items() if not is_unigram(t)} or vector
+        partial: dict[int, float] = defaultdict(float)
+        for token, value in cover_vector.items():
             for position, weight in self._variant_index.get(token, ()):
-                dots[position] += value * weight
+                partial[position] += value * weight
+        allowed = (
+            partial.items() if rounds is None
+            else [(p, d) for p, d in partial.items() if self._round_ok(self._variants[p].entry_index, rounds)]
+        )
         best_variant: dict[int, tuple[float, int]] = {}
-        for position, dot in dots.items():
-            entry_index = self._variants[position].entry_index
-            if rounds is not None and not self._round_ok(entry_index, rounds):
-                continue
-            cosine = dot / (q_norm * self._variants[position].norm)
-            if cosine > best_variant.get(entry_index, (-1.0, 0))[0]:
-                best_variant[entry_index] = (cosine, position)
-        question_cover = self._cover(vector, self._question_index)
-        answer_cover = self._cover(vector, self._answer_index)
+        for position, _ in heapq.nlargest(VARIANT_SHORTLIST, allowed, key=lambda pd: pd[1]):
+            variant = self._variants[position]
+            dot = sum(value * variant.vector.get(token, 0.0) for token, value in vector.items())
+            cosine = dot / (q_norm * variant.norm)
+            if cosine > best_variant.get(variant.entry_index, (-1.0, 0))[0]:
+                best_variant[variant.entry_index] = (cosine, position)
+        # Cover counts words and bigrams only: single characters are found in almost any long answer.
+        cover_total = sum(cover_vector.values()) or 1.0
+        question_cover = self._cover(cover_vector, self._question_index)
+        answer_cover = self._cover(cover_vector, self._answer_index)
         candidates = set(heapq.nlargest(SHORTLIST, best_variant, key=lambda i: best_variant[i][0]))
         candidates.update(
             i for i in heapq.nlargest(SHORTLIST, answer_cover, key=answer_cover.__getitem__)
@@ -170,8 +183,8 @@ class Matcher:
         for entry_index in candidates:
             cosine, position = best_variant.get(entry_index, (0.0, -1))
             fuzzy = fuzz.ratio(question.text, self._variants[position].text) / 100.0 if position >= 0 else 0.0
-            q_cover = question_cover.get(entry_index, 0.0) / total
-            a_cover = answer_cover.get(entry_index, 0.0) / total
+            q_cover = question_cover.get(entry_index, 0.0) / cover_total
+            a_cover = answer_cover.get(entry_index, 0.0) / cover_total
             score = (
                 weights.cosine * cosine + weights.fuzzy * fuzzy
                 + weights.question_cover * q_cover + weights.answer_cover * a_cover

@@ -22,7 +22,7 @@ _NON_WORD_RE = re.compile(f"[^{_CJK}a-z0-9.\\s]+|(?<![0-9])\\.|\\.(?![0-9])")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3})")
 _SPACES_RE = re.compile(r"\s+")
 # Traditional variants applicants mix freely (台北 / 臺北, 裏 / 裡).
-_VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教"}
+_VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什"}
 # Unigrams help with typos, but alone they carry less meaning than bigrams and words.
 UNIGRAM_WEIGHT = 0.4
 
@@ -81,6 +81,16 @@ def script_table() -> dict[int, str]:
     return table
 
 
+def is_cjk(text: str) -> bool:
+    """True when `text` is made of Chinese characters only."""
+    return bool(text) and all(_CJK_RE.match(ch) for ch in text)
+
+
+def is_unigram(token: str) -> bool:
+    """True for a single Chinese character token."""
+    return len(token) == 1 and bool(_CJK_RE.match(token))
+
+
 def _trie_pattern(terms: list[str], end: str) -> str:
     # A prefix tree as a regex: each position tries a few characters instead of hundreds of words.
     trie: dict[str, dict] = {}
@@ -118,10 +128,13 @@ def alternation(terms: Iterable[str]) -> re.Pattern[str]:
 
 
 def _stem(word: str) -> str:
-    # Plural and simple verb forms are the commonest mismatch in short English questions.
-    for suffix in ("ies", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    # Plurals are the commonest mismatch in short English questions ("files" / "file", "fees" / "fee").
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
     return word
 
 

@@ -6,6 +6,7 @@ all of the question is quoted, marked as a quote with its document and section.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
@@ -13,15 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.matcher import IdfTable
-from knowledge.normalize import Analysis
+from knowledge.normalize import Analysis, is_cjk
 
 MAX_PASSAGE = 400
 MIN_PASSAGE = 20
 QUOTE_LENGTH = 300
+SHORTLIST = 50
 
 _HEADING = re.compile(r"^\s*#+\s*(.+?)\s*#*\s*$")
 # Numbered headings as the brochures write them: 壹、報考資格 / 三、報名費 (short, no full stop).
-_NUMBERED = re.compile(r"^\s*(?:[壹貳參肆伍陸柒捌玖拾]+|[一二三四五六七八九十]+)、\S{1,30}$")
+_NUMBERED = re.compile(r"^\s*(?:[壹貳參肆伍陸柒捌玖拾]+|[一二三四五六七八九十]+)、[^\s。，,]{1,20}$")
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,18 @@ class PassageIndex:
 
     def __init__(self, passages: list[Passage], analyze: Callable[[str], Analysis]) -> None:
         self.passages = tuple(passages)
-        token_sets = [{t for t, _ in analyze(p.text).tokens} for p in self.passages]
+        # The heading is searched with the paragraph: "各線公車" is in the heading, not in the bus numbers.
+        token_sets = [frozenset(t for t, _ in analyze(f"{p.section}\n{p.text}").tokens) for p in self.passages]
+        self._tokens = token_sets
         self.idf = IdfTable(token_sets)
         self._index: dict[str, list[int]] = defaultdict(list)
         for position, tokens in enumerate(token_sets):
             for token in tokens:
                 self._index[token].append(position)
+
+    def knows(self, token: str) -> bool:
+        """Whether any passage contains `token`."""
+        return token in self._index
 
     @classmethod
     def from_folder(
@@ -109,7 +117,11 @@ class PassageIndex:
         return cls(passages, analyze)
 
     def best(self, question: Analysis, rounds: Collection[str] | None = None) -> PassageHit | None:
-        """The passage covering most of the question (only from `rounds` when given), or None."""
+        """The passage covering most of the question (only from `rounds` when given), or None.
+
+        Without word segmentation a question has bigrams across word boundaries (捷運板南線 gives 運板) that
+        no text contains; such a bigram counts as covered when the passage has both its characters.
+        """
         vector = self.idf.vector(question)
         total = sum(vector.values())
         if not total:
@@ -118,13 +130,16 @@ class PassageIndex:
         for token, value in vector.items():
             for position in self._index.get(token, ()):
                 covered[position] += value
-        allowed = (
-            (p, v) for p, v in covered.items() if rounds is None or self.passages[p].round in rounds
-        )
-        position, value = max(allowed, key=lambda pv: pv[1], default=(-1, 0.0))
-        if position < 0:
+        allowed = [(p, v) for p, v in covered.items() if rounds is None or self.passages[p].round in rounds]
+        unseen = [(t, v) for t, v in vector.items() if t not in self._index and len(t) == 2 and is_cjk(t)]
+        best: tuple[float, int] = (0.0, -1)
+        for position, value in heapq.nlargest(SHORTLIST, allowed, key=lambda pv: pv[1]):
+            tokens = self._tokens[position]
+            value += sum(v for t, v in unseen if t[0] in tokens and t[1] in tokens)
+            best = max(best, (value, position))
+        if best[1] < 0:
             return None
-        return PassageHit(self.passages[position], value / total)
+        return PassageHit(self.passages[best[1]], best[0] / total)
 
 
 def quote(text: str, limit: int = QUOTE_LENGTH) -> str:

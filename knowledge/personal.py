@@ -41,7 +41,7 @@ _HOW_TO = re.compile(
     r"(?<![a-z])(?:how|where|when|can i|could i|should i|if i|do i need|do i have to|have to|need to|must|"
     r"which|may i)(?![a-z])"
 )
-_FOR_ME = re.compile(r"幫我查|幫我看|查一下我|(?<![a-z])(?:check my|look up my)(?![a-z])")
+_FOR_ME = re.compile(r"幫我查|幫我看|查一下我|(?<![a-z])(?:please check my|can you check my|look up my)(?![a-z])")
 
 
 def personal_kind(folded: str) -> PersonalKind | None:

@@ -35,6 +35,7 @@ _ALIASES: dict[str, str] = {
 # When nothing is declared, these cover almost all the mail an admissions office in Taiwan receives.
 _UNDECLARED: tuple[str, ...] = ("utf-8", "cp950", "big5hkscs", "gb18030")
 
+_DECODE_ERRORS = (UnicodeError, LookupError, ValueError, TypeError)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"^[ \t\r\n]+$")
 
@@ -47,7 +48,7 @@ def _codec_name(label: str | None) -> str | None:
     cleaned = _ALIASES.get(cleaned, cleaned)
     try:
         return codecs.lookup(cleaned).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not even a valid name (NUL bytes)
         return None
 
 
@@ -62,9 +63,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     for candidate in candidates:
         try:
             return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
+        except _DECODE_ERRORS:
             continue
-    return data.decode(codec or "utf-8", errors="replace")
+    try:
+        return data.decode(codec or "utf-8", errors="replace")
+    except _DECODE_ERRORS:  # labels naming non-text codecs (base64, rot13, idna ...)
+        return data.decode("utf-8", errors="replace")
 
 
 def recover_8bit(value: str) -> str:

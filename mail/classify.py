@@ -24,7 +24,7 @@ _AUTO_HEADER_NAME = re.compile(
 )
 _OOO_SUBJECT = re.compile(
     r"^\s*(Auto:|Auto[\- ]?reply|Automatic reply|Autosvar|Out of (the )?Office|OOO\b|Abwesenheit"
-    r"|自動回覆|自动回复|自動回復|自動答覆|自动答复|休假|不在辦公室|不在办公室|外出|出差通知)",
+    r"|自動回覆|自动回复|自動回復|自動答覆|自动答复|不在辦公室|不在办公室|(休假|外出|出差|請假|请假)(通知|中))",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
@@ -87,7 +87,7 @@ def _typed_value(value: str | None) -> str | None:
     """``rfc822; user@example.com`` -> ``user@example.com``."""
     if not value:
         return None
-    return value.split(";", 1)[-1].strip().strip("<>") or None
+    return " ".join(value.split(";", 1)[-1].split()).strip("<>") or None
 
 
 def _original_message_id(parsed: ParsedMail) -> str | None:
@@ -155,8 +155,8 @@ def _auto_header_reason(parsed: ParsedMail) -> str | None:
     precedence = (parsed.header("Precedence") or parsed.header("X-Precedence") or "").strip().lower()
     if precedence == "auto_reply":
         return "Precedence: auto_reply"
-    if parsed.header("X-Auto-Response-Suppress"):
-        return "X-Auto-Response-Suppress present"
+    # X-Auto-Response-Suppress asks Exchange not to answer; Exchange also adds it to people's mail sent through
+    # distribution lists, so it does not mean "machine" (Discourse PR 21367, osTicket PR 5320 dropped it too).
     for name, _value in parsed.headers:
         if name.lower() not in ("auto-submitted", "x-auto-response-suppress") and _AUTO_HEADER_NAME.search(
             name

@@ -16,6 +16,12 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+def _transfer_encoding(text: str) -> str:
+    """7-bit safe for every relay: quoted-printable keeps mostly-ASCII text readable, base64 is shorter for CJK."""
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return "quoted-printable" if non_ascii * 10 <= len(text) else "base64"
+
+
 def compose(
     *,
     from_addr: str,
@@ -58,7 +64,7 @@ def compose(
         message["Auto-Submitted"] = "auto-generated"
         # Exchange honours this instead of RFC 3834: no out-of-office or delivery receipts back to us.
         message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text, charset="utf-8")
+    message.set_content(text, charset="utf-8", cte=_transfer_encoding(text))
     if html is not None:
-        message.add_alternative(html, subtype="html", charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
     return message

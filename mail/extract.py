@@ -71,6 +71,7 @@ class ParsedMail:
     report_type: str | None = None
     delivery_status: tuple[tuple[Header, ...], ...] = field(default=(), repr=False)
     original_headers: tuple[Header, ...] = field(default=(), repr=False)
+    damaged: bool = False  # the MIME parser gave up; only the raw bytes as text are available
 
     def header(self, name: str) -> str | None:
         """First value of header ``name`` (case-insensitive), decoded, or None."""
@@ -89,6 +90,11 @@ class ParsedMail:
 
 def _raw_headers(message: Message) -> list[Header]:
     return [(recover_8bit(str(name)), str(value)) for name, value in message.raw_items()]
+
+
+def _raw_value(part: Message, name: str) -> str | None:
+    """A header as stored; ``Message.get`` returns Header objects, not strings, for raw 8-bit values."""
+    return next((value for key, value in _raw_headers(part) if key.lower() == name.lower()), None)
 
 
 def _addresses(raw_values: list[str]) -> list[tuple[str, str]]:
@@ -132,13 +138,29 @@ def _date(value: str | None) -> datetime | None:
 def _content_type(part: Message) -> str:
     try:
         return part.get_content_type()
-    except Exception:  # a malformed Content-Type must not stop parsing
-        return "application/octet-stream"
+    except Exception:  # raw 8-bit parameters trip the email package; the type itself is plain ASCII
+        declared = recover_8bit(_raw_value(part, "Content-Type") or "").split(";", 1)[0].strip().lower()
+        return declared if declared.count("/") == 1 and " " not in declared else "text/plain"
+
+
+def _readable_params(part: Message) -> Message:
+    """``part``, or a stand-in whose Content-Type / Content-Disposition have raw 8-bit bytes decoded.
+
+    Clients that write ``filename="推薦信.pdf"`` unencoded leave bytes the email package cannot read as text.
+    """
+    values = {name: _raw_value(part, name) for name in ("Content-Type", "Content-Disposition")}
+    if all(value is None or value == recover_8bit(value) for value in values.values()):
+        return part
+    stand_in = Message()
+    for name, value in values.items():
+        if value is not None:
+            stand_in[name] = recover_8bit(value)
+    return stand_in
 
 
 def _param(part: Message, name: str) -> str | None:
     try:
-        value = part.get_param(name)
+        value = _readable_params(part).get_param(name)
     except Exception:
         return None
     if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
@@ -149,7 +171,7 @@ def _param(part: Message, name: str) -> str | None:
 
 def _filename(part: Message) -> str | None:
     try:
-        name = part.get_filename() or _param(part, "name")
+        name = _readable_params(part).get_filename() or _param(part, "name")
     except Exception:
         name = _param(part, "name")
     if not name:
@@ -184,10 +206,11 @@ def _part_text(part: Message) -> str:
 
 
 def _is_attachment(part: Message, content_type: str, filename: str | None) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+    disposition = (_raw_value(part, "Content-Disposition") or "").split(";", 1)[0].strip().lower()
     if disposition == "attachment" or filename:
         return True
-    return not content_type.startswith(("text/", "multipart/"))
+    # Only plain text and HTML are the body; calendars, vCards and the like travel as files.
+    return content_type not in ("text/plain", "text/html")
 
 
 def _walk(part: Message, in_report: bool = False) -> Iterator[tuple[Message, bool]]:
@@ -208,20 +231,12 @@ def _status_blocks(part: Message) -> tuple[tuple[Header, ...], ...]:
     """Fields of a message/delivery-status part, one tuple per block (per-message, then per-recipient)."""
     payload = part.get_payload()
     if isinstance(payload, list):
-        blocks = [
-            tuple((k, decode_header_value(v)) for k, v in _raw_headers(b))
-            for b in payload
-            if isinstance(b, Message)
-        ]
-        return tuple(b for b in blocks if b)
-    text = _part_text(part)
-    blocks: list[tuple[Header, ...]] = []
-    for chunk in re.split(r"\n\s*\n", text):
-        headers = HeaderParser().parsestr(chunk.strip() + "\n")
-        fields = tuple((k, decode_header_value(v)) for k, v in _raw_headers(headers))
-        if fields:
-            blocks.append(fields)
-    return tuple(blocks)
+        sources = [block for block in payload if isinstance(block, Message)]
+    else:  # encoded or unparsed report: split the text into blocks ourselves
+        chunks = re.split(r"\n\s*\n", _part_text(part))
+        sources = [HeaderParser().parsestr(chunk.strip() + "\n") for chunk in chunks]
+    blocks = (tuple((k, decode_header_value(v)) for k, v in _raw_headers(source)) for source in sources)
+    return tuple(block for block in blocks if block)
 
 
 def _returned_headers(part: Message, content_type: str) -> tuple[Header, ...]:
@@ -290,7 +305,7 @@ def _parse(raw: bytes) -> ParsedMail:
         _header_values(raw_headers, "Sender")
     )
     from_name, from_addr = (
-        sender[0] if sender else ("", parseaddr(recover_8bit(message.get("From", "") or ""))[1])
+        sender[0] if sender else ("", parseaddr(recover_8bit(_raw_value(message, "From") or ""))[1])
     )
     message_id = _first_msgid(_first(headers, "Message-ID"))
     in_reply_to = _first_msgid(_first(headers, "In-Reply-To"))
@@ -344,6 +359,7 @@ def _fallback(raw: bytes) -> ParsedMail:
         lang=detect_lang(text),
         attachments=(),
         headers=(),
+        damaged=True,
     )
 
 

@@ -63,6 +63,7 @@ _BLOCK_TAGS = frozenset(
         "ul",
     ]
 )
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre"})
 _INVISIBLE_TAGS = frozenset({"script", "style", "head", "title", "template"})
 
 # Containers that hold quoted history or a signature: skipped whole, text after them is kept (bottom-posting).
@@ -90,9 +91,20 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._strip_quotes = strip_quotes
         self._parts: list[str] = []
+        self._newlines = 1  # newlines at the end of the text so far; the start counts as a line start
         self._invisible_depth = 0
         self._skip_depth = 0
         self._finished = False
+
+    def _emit(self, text: str) -> None:
+        self._parts.append(text)
+        stripped = text.rstrip("\n")
+        self._newlines = (self._newlines if not stripped else 0) + len(text) - len(stripped)
+
+    def _line_break(self, count: int = 1) -> None:
+        """Make sure the text ends with ``count`` newlines (a block edge does not stack on another)."""
+        if self._newlines < count:
+            self._emit("\n" * (count - self._newlines))
 
     def text(self) -> str:
         joined = "".join(self._parts).replace("\xa0", " ")
@@ -124,12 +136,16 @@ class _TextExtractor(HTMLParser):
             if self._is_quote(tag, attrs):
                 self._skip_depth = 0 if void else 1
                 return
-        if tag == "br" or tag in _BLOCK_TAGS:
-            self._parts.append("\n")
+        if tag == "br":
+            self._emit("\n")
+        elif tag in _PARAGRAPH_TAGS:
+            self._line_break(2)
+        elif tag in _BLOCK_TAGS:
+            self._line_break()
         if tag == "li":
-            self._parts.append("- ")
+            self._emit("- ")
         elif tag in ("td", "th"):
-            self._parts.append(" ")
+            self._emit(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if self._finished or tag in _VOID_TAGS:
@@ -140,13 +156,18 @@ class _TextExtractor(HTMLParser):
         if tag in _INVISIBLE_TAGS:
             self._invisible_depth = max(0, self._invisible_depth - 1)
             return
-        if tag in _BLOCK_TAGS:
-            self._parts.append("\n")
+        if tag in _PARAGRAPH_TAGS:
+            self._line_break(2)
+        elif tag in _BLOCK_TAGS:
+            self._line_break()
 
     def handle_data(self, data: str) -> None:
         if self._finished or self._skip_depth or self._invisible_depth:
             return
-        self._parts.append(re.sub(r"\s+", " ", data))
+        text = re.sub(r"\s+", " ", data)
+        if self._newlines and not text.strip():
+            return  # whitespace between blocks is markup layout, not content
+        self._emit(text)
 
 
 def html_to_text(html: str, strip_quotes: bool = False) -> str:
@@ -164,7 +185,9 @@ _COLON = r"\s*\*?\s*[:：]"
 _ATTRIBUTION_END = re.compile(
     r"(\bwrote\s*:|寫道\s*[:：]|写道\s*[:：]|來信\s*[:：]|来信\s*[:：])\s*$", re.IGNORECASE
 )
-_ATTRIBUTION_START = re.compile(r"^\s*On\s|於|^\s*在\s|@|<", re.IGNORECASE)
+_ON_LINE = re.compile(r"^\s*On\s", re.IGNORECASE)
+_WRAPPED_ADDRESS = re.compile(r"[<@]")
+_SENTENCE_END = re.compile(r"[。！？.!?]$")
 _SEPARATOR = re.compile(
     r"^\s*-{3,}\s*(Original Message|原始郵件|原始邮件|原始訊息|Forwarded message|轉寄郵件|转发邮件)\s*-{3,}\s*$"
     r"|^\s*(Begin forwarded message|開始轉寄的郵件|开始转发的邮件)\s*[:：]\s*$",
@@ -179,7 +202,7 @@ _HEADER_OTHER = re.compile(
 _SIGNATURE = re.compile(r"^(--|-- |__)\s*$")
 _MOBILE_FOOTER = re.compile(
     r"^\s*(Sent from my \w+|Sent from (Mail|Outlook|Yahoo Mail)\b|Get Outlook for \w+|Sent via \w+"
-    r"|從我的\s*\S+\s*(傳送|寄出|發送)|发自我的\s*\S+|從我的\s*\S+$|寄自我的\s*\S+|傳送自\s*\S+|透過\s*\S+\s*傳送)",
+    r"|從我的\s*\S+\s*(傳送|寄出|發送)|[发發]自我的\s*\S+|從我的\s*\S+$|寄自我的\s*\S+|傳送自\s*\S+|透過\s*\S+\s*傳送)",
     re.IGNORECASE,
 )
 
@@ -196,12 +219,17 @@ def _attribution_start(lines: list[str], index: int) -> int | None:
     """If an attribution ("On … wrote:", 「… 寫道：」) ends at ``index``, return the index of its first line."""
     if not _ATTRIBUTION_END.search(lines[index]):
         return None
+    if _ON_LINE.match(lines[index]):
+        return index
     start = index
     # Gmail and Outlook wrap long attributions over two or three lines; look back for where it begins.
     for back in (index - 1, index - 2):
-        if _ATTRIBUTION_START.search(lines[start]) or back < 0 or not lines[back].strip():
+        previous = lines[back].strip() if back >= 0 else ""
+        if not previous:
             break
-        if _ATTRIBUTION_START.search(lines[back]):
+        if _ON_LINE.match(previous):
+            return back
+        if _WRAPPED_ADDRESS.search(previous) and not _SENTENCE_END.search(previous):
             start = back
     return start
 

@@ -75,12 +75,9 @@ class HandlerFailed(Exception):
         self.uid = uid
 
 
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    imaplib.IMAP4.error,
-    ConnectionLost,
-    TimeoutError,
-)
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (OSError, imaplib.IMAP4.error, ConnectionLost, TimeoutError)
+# imaplib raises ValueError when logging out of a socket that is already closed.
+_LOGOUT_ERRORS: tuple[type[Exception], ...] = (*CONNECTION_ERRORS, ValueError)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
@@ -111,6 +108,7 @@ class MailboxReceiver:
         client = IMAPClient(s.host, port=s.port, ssl=s.use_ssl, ssl_context=s.ssl_context, timeout=s.timeout)
         try:
             client.login(s.username, s.password)
+            client.capabilities()  # cached from here on, so capability checks never touch the network
             if s.processed_folder and not client.folder_exists(s.processed_folder):
                 client.create_folder(s.processed_folder)
         except BaseException:
@@ -137,7 +135,7 @@ class MailboxReceiver:
             return
         try:
             await self._call(client.logout)
-        except (*CONNECTION_ERRORS, ValueError):
+        except _LOGOUT_ERRORS:
             with contextlib.suppress(OSError):
                 client.shutdown()
 
@@ -161,7 +159,7 @@ class MailboxReceiver:
                 uidvalidity,
             )
         if last_uid and s.processed_folder:
-            await self._file_leftovers(client, last_uid)
+            await self._file_leftovers(client, last_uid, s.processed_folder)
         found = await self._call(client.search, ["UID", f"{last_uid + 1}:*", "NOT", "DELETED"])
         # "N:*" always matches the highest UID, even when it is below N.
         uids = sorted(uid for uid in found if uid > last_uid)
@@ -204,13 +202,11 @@ class MailboxReceiver:
     async def _file(self, client: IMAPClient, uid: int) -> None:
         """Move a handled message to the processed folder, or flag it \\Seen when there is none."""
         if self._settings.processed_folder:
-            await self._move(client, [uid])
+            await self._move(client, [uid], self._settings.processed_folder)
         else:
             await self._call(client.add_flags, [uid], [b"\\Seen"])
 
-    async def _move(self, client: IMAPClient, uids: list[int]) -> None:
-        target = self._settings.processed_folder
-        assert target is not None
+    async def _move(self, client: IMAPClient, uids: list[int], target: str) -> None:
         if client.has_capability("MOVE"):
             await self._call(client.move, uids, target)
             return
@@ -221,7 +217,7 @@ class MailboxReceiver:
         else:
             await self._call(client.expunge)
 
-    async def _file_leftovers(self, client: IMAPClient, last_uid: int) -> None:
+    async def _file_leftovers(self, client: IMAPClient, last_uid: int, target: str) -> None:
         """Move messages handled before a crash but never moved; flagged ones stay for staff."""
         leftovers = await self._call(
             client.search, ["UID", f"1:{last_uid}", "NOT", "DELETED", "NOT", "FLAGGED"]
@@ -229,7 +225,7 @@ class MailboxReceiver:
         leftovers = [uid for uid in leftovers if uid <= last_uid]
         if leftovers:
             log.info("moving %s message(s) handled before an interruption", len(leftovers))
-            await self._move(client, sorted(leftovers))
+            await self._move(client, sorted(leftovers), target)
 
     async def _idle(self, client: IMAPClient, stop: asyncio.Event) -> None:
         """Wait in IDLE until new mail, the renew time, or ``stop``; raise ConnectionLost on a dead link."""
@@ -268,11 +264,8 @@ class MailboxReceiver:
             try:
                 await self.run_once()
                 await self._wait_for_mail(stop)
-                delay = s.backoff_initial
             except HandlerFailed as error:
                 log.warning("%s; retrying in %.1f s", error, delay, exc_info=error.__cause__)
-                await _sleep_or_stop(stop, delay)
-                delay = min(delay * 2, s.backoff_max)
             except CONNECTION_ERRORS as error:
                 log.warning(
                     "IMAP connection problem (%s: %s); reconnecting in %.1f s",
@@ -281,6 +274,12 @@ class MailboxReceiver:
                     delay,
                 )
                 await self.close()
-                await _sleep_or_stop(stop, delay)
-                delay = min(delay * 2, s.backoff_max)
+            except Exception:  # a server answering nonsense must not end the service; start afresh
+                log.exception("unexpected error in the IMAP receiver; reconnecting in %.1f s", delay)
+                await self.close()
+            else:
+                delay = s.backoff_initial
+                continue
+            await _sleep_or_stop(stop, delay)
+            delay = min(delay * 2, s.backoff_max)
         await self.close()

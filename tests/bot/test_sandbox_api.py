@@ -20,13 +20,20 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 
 from bot.sandbox import BotApiSandbox, FloodLimits
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="查詢 Status", callback_data="st")]])
+KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="查詢 Status", callback_data="st")]]
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -74,7 +81,9 @@ async def test_get_and_json_bodies_are_accepted(sandbox: BotApiSandbox, http: ai
     async with http.get(url, params={"chat_id": "5123456789", "text": "via GET"}) as response:
         assert response.status == 200
     markup = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
-    async with http.post(url, json={"chat_id": 5123456789, "text": "via JSON", "reply_markup": markup}) as response:
+    async with http.post(
+        url, json={"chat_id": 5123456789, "text": "via JSON", "reply_markup": markup}
+    ) as response:
         assert (await response.json())["result"]["reply_markup"] == markup
     assert [m["text"] for m in sandbox.sent(5123456789)] == ["via GET", "via JSON"]
 
@@ -145,6 +154,22 @@ async def test_messages_get_per_chat_ids_and_replies(sandbox: BotApiSandbox, bot
         await bot.send_message(alice, "x", reply_to_message_id=99)
 
 
+async def test_users_reply_to_the_bot_and_write_in_groups(sandbox: BotApiSandbox, bot: Bot) -> None:
+    user = sandbox.new_user_id()
+    asked = await bot.send_message(user, "請輸入出生年月 Enter your birth year and month")
+    reply = sandbox.push_message(user, "1990/05", reply_to_message_id=asked.message_id)["message"]
+    assert reply["message_id"] == asked.message_id + 1
+    assert reply["reply_to_message"]["text"] == "請輸入出生年月 Enter your birth year and month"
+    group = -1001234567890
+    update = sandbox.push_message(user, "/handoff@admissions_sandbox_bot", chat_id=group)
+    [received] = await bot.get_updates(offset=update["update_id"])
+    assert received.message is not None and received.message.chat.type == "supergroup"
+    assert received.message.from_user is not None and received.message.from_user.id == user
+    assert received.message.entities is not None and received.message.entities[0].type == "bot_command"
+    await bot.send_message(group, "已轉交承辦人 Handed over to staff")
+    assert [m["text"] for m in sandbox.sent(group)] == ["已轉交承辦人 Handed over to staff"]
+
+
 async def test_text_rules(sandbox: BotApiSandbox, bot: Bot) -> None:
     chat = sandbox.new_user_id()
     message = await bot.send_message(chat, "<b>報名序號</b> MD0026 &amp; more", parse_mode="HTML")
@@ -176,7 +201,10 @@ async def test_edits_and_deletes_show_in_sent(sandbox: BotApiSandbox, bot: Bot) 
 
 
 async def test_commands_per_scope_and_language(sandbox: BotApiSandbox, bot: Bot) -> None:
-    zh = [BotCommand(command="start", description="開始"), BotCommand(command="status", description="報名狀態")]
+    zh = [
+        BotCommand(command="start", description="開始"),
+        BotCommand(command="status", description="報名狀態"),
+    ]
     scope = BotCommandScopeAllPrivateChats()
     assert await bot.set_my_commands(zh, scope=scope, language_code="zh")
     got = await bot.get_my_commands(scope=scope, language_code="zh")
@@ -244,7 +272,9 @@ async def test_get_updates_is_409_while_a_webhook_is_set(sandbox: BotApiSandbox,
 async def test_enforced_limits_answer_429_to_a_burst(sandbox: BotApiSandbox, bot: Bot) -> None:
     sandbox.enforce(FloodLimits(per_chat_rate=1, per_chat_burst=3, global_rate=30, global_burst=5))
     chat = sandbox.new_user_id()
-    outcomes = await asyncio.gather(*(bot.send_message(chat, f"#{i}") for i in range(6)), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(bot.send_message(chat, f"#{i}") for i in range(6)), return_exceptions=True
+    )
     refused = [o for o in outcomes if isinstance(o, TelegramRetryAfter)]
     assert len(refused) == 3 and all(error.retry_after >= 1 for error in refused)
     assert len(sandbox.sent(chat)) == 3 and sandbox.too_many_requests == 3

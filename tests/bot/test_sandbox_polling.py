@@ -10,7 +10,13 @@ import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
-from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -163,4 +169,3 @@ async def test_webhook_may_answer_with_a_method_call(sandbox: BotApiSandbox, bot
     finally:
         await bot.delete_webhook()
         await runner.cleanup()
-

@@ -16,14 +16,13 @@ from bot.app import build_bot
 from bot.sandbox import BotApiSandbox
 from bot.service import BotService
 from knowledge import KnowledgeBase, load_knowledge
+from tests.workflows.conftest import ALICE_ID, BOB_ID, SPEC
 from workflows.catalog import install_round
 from workflows.context import Context
 from workflows.importers import import_rows
 from workflows.models import OutboxMessage, Registration
 from workflows.recommenders import add_recommender
 from workflows.settings import Settings
-
-from tests.workflows.conftest import ALICE_ID, BOB_ID, SPEC
 
 STAFF_ID, STAFF_CHAT = 5550001, -1005550001
 ALICE_TG, BOB_TG, STRANGER_TG = 7000000001, 7000000002, 7000000003

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workflows.models import Handoff, Question
-
 from tests.botflows.conftest import Office, buttons
+from workflows.models import Handoff, Question
 
 
 async def test_start_in_chinese_and_english(office: Office) -> None:

@@ -25,8 +25,8 @@ def start_dovecot() -> Iterator[Callable[..., Dovecot]]:
         pytest.skip(message)
     servers: list[Dovecot] = []
 
-    def start(capabilities: str | None = None) -> Dovecot:
-        servers.append(Dovecot.start(capabilities))
+    def start(capabilities: str | None = None, port: int | None = None) -> Dovecot:
+        servers.append(Dovecot.start(capabilities, port))
         return servers[-1]
 
     try:

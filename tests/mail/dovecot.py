@@ -77,15 +77,16 @@ class Dovecot:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, capabilities: str | None = None) -> Dovecot:
+    def start(cls, capabilities: str | None = None, port: int | None = None) -> Dovecot:
         """Write a config into a fresh directory, start ``dovecot -F`` and wait until it accepts connections.
 
-        ``capabilities`` replaces the advertised IMAP capabilities (to play a server without IDLE or MOVE).
+        ``capabilities`` replaces the advertised IMAP capabilities (to play a server without IDLE or MOVE);
+        ``port`` defaults to a free one.
         """
         # A short path: Dovecot's unix sockets live in base_dir and socket paths are limited to 108 bytes.
         root = Path(tempfile.mkdtemp(prefix="dovecot-"))
         root.chmod(0o755)  # Dovecot's auth and login processes run as other users and must reach their files
-        port = free_port()
+        port = port or free_port()
         (root / "mail").mkdir()
         if os.geteuid() == 0:
             # Dovecot refuses to run mail processes as root; the mail user is "nobody".
@@ -152,7 +153,11 @@ class Dovecot:
         with self.client() as client:
             client.select_folder(folder, readonly=True)
             uids = client.search(["ALL"])
-            return {uid: tuple(data[b"FLAGS"]) for uid, data in client.fetch(uids, ["FLAGS"]).items()} if uids else {}
+            return (
+                {uid: tuple(data[b"FLAGS"]) for uid, data in client.fetch(uids, ["FLAGS"]).items()}
+                if uids
+                else {}
+            )
 
     def recreate(self, folder: str) -> None:
         """Delete and re-create ``folder``: the server gives it a new UIDVALIDITY."""

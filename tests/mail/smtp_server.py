@@ -43,7 +43,9 @@ class RecordingHandler:
         if self.data_reply:
             return self.data_reply
         content = envelope.original_content or b""
-        self.received.append(Received(envelope.mail_from or "", tuple(envelope.rcpt_tos), content, session.peer))
+        self.received.append(
+            Received(envelope.mail_from or "", tuple(envelope.rcpt_tos), content, session.peer)
+        )
         return "250 2.0.0 accepted"
 
 
@@ -70,11 +72,18 @@ class SmtpServer:
             options.update(tls_context=tls_context, require_starttls=True)
         if credentials is not None:
 
-            def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
-                ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == credentials
+            def authenticate(
+                server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+            ) -> AuthResult:
+                ok = (
+                    isinstance(data, LoginPassword)
+                    and (data.login.decode(), data.password.decode()) == credentials
+                )
                 return AuthResult(success=ok, handled=False)
 
-            options.update(authenticator=authenticate, auth_required=True, auth_require_tls=tls_context is not None)
+            options.update(
+                authenticator=authenticate, auth_required=True, auth_require_tls=tls_context is not None
+            )
         controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
         controller.start()
         return cls(handler, controller, port)

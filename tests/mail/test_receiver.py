@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from mail.extract import parse_message
-from mail.receiver import HandlerFailed, ImapSettings, MailboxReceiver
-from tests.mail.dovecot import PASSWORD, USER, Dovecot
+from mail.receiver import CONNECTION_ERRORS, HandlerFailed, ImapSettings, MailboxReceiver
+from tests.mail.dovecot import PASSWORD, USER, Dovecot, free_port
 
 
 @dataclass
@@ -65,8 +65,15 @@ def message(n: int) -> bytes:
 
 def settings(server: Dovecot, **overrides: object) -> ImapSettings:
     values: dict[str, object] = {
-        "host": "127.0.0.1", "port": server.port, "username": USER, "password": PASSWORD, "use_ssl": False,
-        "idle_check_interval": 0.2, "backoff_initial": 0.05, "backoff_max": 0.2, "timeout": 10,
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": USER,
+        "password": PASSWORD,
+        "use_ssl": False,
+        "idle_check_interval": 0.2,
+        "backoff_initial": 0.05,
+        "backoff_max": 0.2,
+        "timeout": 10,
     }
     values.update(overrides)
     return ImapSettings(**values)  # type: ignore[arg-type]
@@ -130,7 +137,7 @@ async def test_connection_killed_before_move_hands_nothing_over_twice(dovecot: D
     state, handler = MemoryCheckpoints(), DedupingHandler(on_record=dovecot.kick)
     receiver = MailboxReceiver(settings(dovecot), state, handler)
     try:
-        with pytest.raises(Exception):  # noqa: B017 - whichever error imapclient raises for the dead socket
+        with pytest.raises(CONNECTION_ERRORS):
             await receiver.run_once()
         await receiver.close()
         assert dovecot.uids("INBOX") == [1]  # handled and checkpointed, never moved
@@ -145,7 +152,9 @@ async def test_connection_killed_before_move_hands_nothing_over_twice(dovecot: D
 async def test_uidvalidity_change_rescans_from_the_start(dovecot: Dovecot) -> None:
     dovecot.append(message(1), folder="Applications")
     state, handler = MemoryCheckpoints(), DedupingHandler()
-    receiver = MailboxReceiver(settings(dovecot, folder="Applications", processed_folder=None), state, handler)
+    receiver = MailboxReceiver(
+        settings(dovecot, folder="Applications", processed_folder=None), state, handler
+    )
     try:
         assert await receiver.run_once() == 1
         old_validity = state.saved["Applications"][0]
@@ -198,7 +207,9 @@ async def test_a_message_the_handler_keeps_failing_on_is_flagged_and_skipped(dov
     assert b"\\Flagged" in dovecot.flags("INBOX")[1]
 
 
-async def test_server_without_idle_or_move_is_polled_and_copied(start_dovecot: Callable[..., Dovecot]) -> None:
+async def test_server_without_idle_or_move_is_polled_and_copied(
+    start_dovecot: Callable[..., Dovecot],
+) -> None:
     server = start_dovecot("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS")
     state, handler = MemoryCheckpoints(), DedupingHandler()
     receiver = MailboxReceiver(settings(server, poll_interval=0.1), state, handler)
@@ -213,3 +224,28 @@ async def test_server_without_idle_or_move_is_polled_and_copied(start_dovecot: C
     assert handler.effects == ["<q1@example.com>"]
     assert server.uids("INBOX") == []
     assert len(server.uids("Processed")) == 1
+
+
+async def test_server_down_at_start_is_retried_until_it_comes_up(
+    start_dovecot: Callable[..., Dovecot],
+) -> None:
+    port = free_port()
+    state, handler = MemoryCheckpoints(), DedupingHandler()
+    receiver = MailboxReceiver(
+        ImapSettings(host="127.0.0.1", port=port, username=USER, password=PASSWORD, use_ssl=False,
+                     idle_check_interval=0.2, backoff_initial=0.05, backoff_max=0.2, timeout=5),
+        state, handler,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    service = asyncio.create_task(receiver.run_forever(stop))
+    try:
+        await asyncio.sleep(0.3)  # a few refused connection attempts with backoff
+        assert receiver.connections == 0 and not service.done()
+        server = await asyncio.to_thread(start_dovecot, None, port)
+        await asyncio.to_thread(server.append, message(1))
+        await asyncio.wait_for(handler.arrived.wait(), 10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, 10)
+    assert receiver.connections == 1
+    assert handler.effects == ["<q1@example.com>"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from email.message import EmailMessage
 
 from mail.compose import compose
 from mail.extract import parse_message
@@ -11,7 +12,7 @@ from tests.mail.dovecot import free_port
 from tests.mail.smtp_server import SmtpServer
 
 
-def invitation(to: str = "prof.lin@uni.example", key: str = "k3yToken_abc") -> object:
+def invitation(to: str = "prof.lin@uni.example", key: str = "k3yToken_abc") -> EmailMessage:
     return compose(
         from_addr="admissions@office.example",
         from_name="招生組 Admissions Office",
@@ -61,7 +62,9 @@ async def test_rejected_data_is_permanent(smtp_server: SmtpServer) -> None:
 
 
 async def test_no_server_is_temporary() -> None:
-    outcome = await send(invitation(), SmtpSettings(host="127.0.0.1", port=free_port(), starttls=False, timeout=2))
+    outcome = await send(
+        invitation(), SmtpSettings(host="127.0.0.1", port=free_port(), starttls=False, timeout=2)
+    )
     assert outcome.status == "temporary"
     assert outcome.code is None
 
@@ -95,8 +98,14 @@ async def test_starttls_and_login(tls_smtp_server: SmtpServer, client_tls: ssl.S
 
 
 async def test_untrusted_certificate_is_temporary(tls_smtp_server: SmtpServer) -> None:
-    settings = SmtpSettings(host="127.0.0.1", port=tls_smtp_server.port, username="mailer", password="pw",
-                            starttls=True, timeout=5)
+    settings = SmtpSettings(
+        host="127.0.0.1",
+        port=tls_smtp_server.port,
+        username="mailer",
+        password="pw",
+        starttls=True,
+        timeout=5,
+    )
     outcome = await send(invitation(), settings)
     assert outcome.status == "temporary"
     assert tls_smtp_server.handler.received == []

@@ -19,6 +19,7 @@ from workflows.identity import (
     mask_id,
     parse_date,
     parse_year_month,
+    redact_ids,
     validate_id,
 )
 
@@ -112,3 +113,10 @@ def test_parsers_never_crash(text: str) -> None:
     for parser in (validate_id, parse_date, parse_year_month):
         with contextlib.suppress(IdentityError):
             parser(text)
+
+
+def test_redact_ids_in_free_text() -> None:
+    text = "我的身分證是A123456789，居留證 ac01234567，序號MD0026，電話0912345678"
+    out = redact_ids(text)
+    assert "A123456789" not in out and "AC01234567" not in out.upper()
+    assert "A12*****89" in out and "MD0026" in out and "0912345678" in out

@@ -1,0 +1,86 @@
+"""The shipped knowledge data: it loads fast, its facts match the brochures, its evaluation set is sound."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from knowledge import KnowledgeBase, load_knowledge
+from knowledge.checks import fact_problems, squash
+from knowledge.entries import Entry
+from knowledge.evaluation import load_eval
+from knowledge.loader import DATA_DIR
+
+SEEDS = DATA_DIR / "seeds"
+
+
+def test_loads_in_under_a_second() -> None:
+    best = min(_timed_load() for _ in range(2))
+    assert best < 1.0, f"load_knowledge() took {best:.2f} s"
+
+
+def _timed_load() -> float:
+    start = time.perf_counter()
+    load_knowledge()
+    return time.perf_counter() - start
+
+
+def test_every_round_has_entries(real_kb: KnowledgeBase) -> None:
+    rounds_with_entries = {e.round for e in real_kb.entries}
+    assert {r.id for r in real_kb.rounds} <= rounds_with_entries
+
+
+def test_shipped_seeds_are_the_five_documents(real_kb: KnowledgeBase) -> None:
+    assert sorted(p.name for p in SEEDS.glob("*.txt")) == sorted(r.source for r in real_kb.rounds)
+
+
+def test_every_fact_is_in_its_document_and_in_the_answer(real_kb: KnowledgeBase) -> None:
+    problems = fact_problems(real_kb.entries, SEEDS)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("round_id", "topic", "fact"),
+    [
+        ("ntut105-transfer", "fee", "1,100"),  # 報名費 in 002
+        ("ntub108-twoyear", "fee", "850"),  # 003
+        ("ntub108-twoyear", "fee", "650"),
+        ("ntut115-inservice", "photo-spec", "5"),  # photo JPG ≤ 5 MB in 000
+        ("ntut105-transfer", "registration-period", "105年06月22日(星期三) 17:00"),
+        ("ntut109-returnee", "registration-period", "109年12月01日（星期二）17:00"),
+    ],
+)
+def test_sample_of_facts_against_the_source(real_kb: KnowledgeBase, round_id: str, topic: str, fact: str) -> None:
+    entries = [e for e in real_kb.entries if e.round == round_id and e.topic == topic]
+    assert entries, f"no {topic} entry for {round_id}"
+    document = squash((SEEDS / entries[0].source.doc).read_text(encoding="utf-8"))
+    assert squash(fact) in document
+    assert any(squash(fact) in squash(e.answer.zh) for e in entries)
+
+
+def test_a_typo_in_a_fact_is_caught(real_kb: KnowledgeBase) -> None:
+    entry = next(e for e in real_kb.entries if e.facts and any(ch.isdigit() for ch in e.facts[0]))
+    fact = entry.facts[0]
+    digit = next(ch for ch in fact if ch.isdigit())
+    typo = fact.replace(digit, str((int(digit) + 1) % 10), 1)
+    broken = Entry.model_validate(
+        entry.model_dump() | {"facts": (typo,), "answer": {"zh": entry.answer.zh.replace(fact, typo), "en": "x"}}
+    )
+    problems = fact_problems([broken], SEEDS)
+    assert problems == [f"{entry.id}: fact {typo!r} is not in {entry.source.doc}"]
+
+
+def test_evaluation_set_is_sound(real_kb: KnowledgeBase) -> None:
+    items = load_eval()
+    known_entries = {e.id for e in real_kb.entries}
+    known_topics = {e.topic for e in real_kb.entries}
+    dangling = sorted({i.entry for i in items if i.entry and i.entry not in known_entries})
+    assert not dangling, f"eval items name missing entries: {dangling}"
+    bad_topics = sorted({i.topic for i in items if i.topic and i.topic not in known_topics})
+    assert not bad_topics, f"eval items name unknown topics: {bad_topics}"
+    counts = Counter(i.expect for i in items)
+    assert len(items) >= 300 and counts["unsure"] >= 40 and counts["ambiguous"] >= 20, counts
+    duplicates = [q for q, n in Counter((i.q, i.round) for i in items).items() if n > 1]
+    assert not duplicates, duplicates

@@ -1,0 +1,60 @@
+"""The evaluation split and metrics, and the matcher's speed on the evaluation questions."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from knowledge import KnowledgeBase
+from knowledge.evaluation import EvalItem, Prediction, is_correct, load_eval, measure, percentile, split_of
+
+
+def test_split_is_stable_and_about_thirty_percent() -> None:
+    assert split_of("報名費多少") == split_of(" 報名費多少 ")
+    questions = [f"question {n}" for n in range(2000)]
+    held_out = sum(split_of(q) == "held-out" for q in questions) / len(questions)
+    assert 0.27 < held_out < 0.33
+    assert [split_of(q) for q in questions[:20]] == [split_of(q) for q in questions[:20]]
+
+
+def test_is_correct_checks_entry_topic_and_kind() -> None:
+    answered = EvalItem(q="q", expect="answered", entry="a.fee")
+    assert is_correct(answered, Prediction("answered", "a.fee"))
+    assert not is_correct(answered, Prediction("answered", "a.photo"))
+    ambiguous = EvalItem(q="q", expect="ambiguous", topic="fee")
+    assert is_correct(ambiguous, Prediction("ambiguous", topic="fee"))
+    assert not is_correct(ambiguous, Prediction("ambiguous", topic="photo-spec"))
+    personal = EvalItem(q="q", expect="personal", kind="serial")
+    assert not is_correct(personal, Prediction("personal", personal_kind="payment"))
+
+
+def test_measure() -> None:
+    items = [
+        EvalItem(q="1", expect="answered", entry="e1"),
+        EvalItem(q="2", expect="answered", entry="e2"),
+        EvalItem(q="3", expect="unsure"),
+        EvalItem(q="4", expect="unsure"),
+        EvalItem(q="5", expect="ambiguous"),
+    ]
+    predictions = [
+        Prediction("answered", "e1"), Prediction("unsure"), Prediction("unsure"),
+        Prediction("answered", "e9"), Prediction("ambiguous"),
+    ]
+    metrics = measure(items, predictions, [1.0, 2.0, 3.0, 4.0, 100.0])
+    assert metrics.top1 == 0.5 and metrics.unsure_precision == 0.5 and metrics.unsure_recall == 0.5
+    assert metrics.ambiguous == 1.0 and math.isnan(metrics.personal) and metrics.overall == 0.6
+    assert metrics.p50_ms == 3.0 and metrics.p99_ms == 100.0
+    assert percentile([5.0], 99) == 5.0
+
+
+def test_p99_latency_under_5_ms(real_kb: KnowledgeBase) -> None:
+    items = load_eval()
+    latencies = []
+    for item in items:
+        fastest = float("inf")
+        for _ in range(3):  # the fastest of three: other processes share this machine
+            start = time.perf_counter()
+            real_kb.ask(item.q, item.round)
+            fastest = min(fastest, time.perf_counter() - start)
+        latencies.append(fastest * 1000)
+    assert percentile(latencies, 99) < 5.0, f"p99 {percentile(latencies, 99):.2f} ms"
