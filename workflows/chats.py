@@ -29,6 +29,7 @@ async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language
             lang = "en" if (telegram_language or "").lower().startswith("en") else "zh"
             chat = TelegramChat(chat_id=chat_id, user_id=user_id, language=lang, first_seen_at=now)
             session.add(chat)
+            await session.flush()  # fills the column defaults (reminders on, not blocked)
         elif chat.blocked:  # writing to us again means the block is over
             chat.blocked, chat.blocked_at = False, None
         return ChatInfo(chat.chat_id, chat.language, chat.reminders_enabled, chat.blocked, new)

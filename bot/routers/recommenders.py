@@ -35,6 +35,8 @@ def _listing(report: StatusReport, lang: str) -> tuple[str, InlineKeyboardMarkup
         sent = ("最後寄送 " if lang == "zh" else "last sent ") + when(r.last_invited_at, lang)
         lines.append(f"• {r.name}（{r.organisation}）：{zh}" if lang == "zh" else f"• {r.name} ({r.organisation}): {en}")
         lines.append("  " + paren(sent, lang).strip())
+        if r.resend_refusal == "too_soon" and r.resend_after:
+            lines.append("  " + t(lang, "refuse_too_soon", when=local_time(r.resend_after)))
         if r.can_resend:
             kb.button(text=t(lang, "resend_button", name=r.name)[:60],
                       callback_data=Resend(registration_id=report.registration_id, recommender_id=r.id))  # fmt: skip
