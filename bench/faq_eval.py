@@ -4,6 +4,7 @@
     python bench/faq_eval.py --markdown     # the same as a Markdown table (docs/benchmarks.md)
     python bench/faq_eval.py --failures     # also list the DEV items we get wrong (never held-out ones)
     python bench/faq_eval.py --calibrate    # fit the confidence on DEV only, write knowledge/data/calibration.yaml
+    python bench/faq_eval.py --dev-only     # measure dev only (use while tuning, so held-out stays unseen)
 
 Baselines (same entries, same dev-tuned unsure threshold, same context round filter when an item gives one;
 they cannot say "ambiguous" or "personal"):
@@ -160,29 +161,26 @@ def ours(kb: KnowledgeBase) -> Callable[[EvalItem], Prediction]:
 def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
     """Choose feature weights, fit the confidence and pick thresholds, on dev items only.
 
-    For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
-    (score, margin, unknown share) with "the top entry is right" as the label, and find the unsure threshold that scores best
-    (overall correctness plus unsure precision and recall). The brochure-quote threshold is then the lowest
-    that loses nothing on dev.
+    1. For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
+       (score, margin, unknown share) with "the top entry is right" as the label, and find the unsure
+       threshold that scores best (overall correctness plus unsure precision and recall).
+    2. For the best weights: the ambiguity margin, the minimum score and the unknown-word limit, with the
+       threshold again.
+    3. The brochure-quote threshold: the lowest that loses nothing on dev.
     """
     best: tuple[float, Calibration] = (-1.0, Calibration())
     for weights in _weight_grid():
         decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
-        fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0})
-        confidences = [fitted.confidence(d) if isinstance(d, Decision) else 1.0 for d in decisions]
-        for ambiguity in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 1.0):
-            base = fitted.model_copy(update={"ambiguity": ambiguity})
-            always = base.model_copy(update={"threshold": -1.0})
-            forced = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, always)) for d in decisions]
-            for threshold in np.arange(0.1, 0.91, 0.025):
-                predictions = [
-                    Prediction("unsure") if c < threshold else p for c, p in zip(confidences, forced, strict=True)
-                ]
-                value = _objective(measure(dev, predictions, [0.0]))
-                if value > best[0]:
-                    best = (value, base.model_copy(update={"threshold": round(float(threshold), 3)}))
-    value, chosen = best
-    decisions = [kb.decide(item.q, item.round, weights=chosen.weights) for item in dev]
+        fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0, "ambiguity": 1.0})
+        best = max(best, _best_threshold(kb, dev, decisions, [fitted]), key=lambda vc: vc[0])
+    decisions = [kb.decide(item.q, item.round, weights=best[1].weights) for item in dev]
+    variants = [
+        best[1].model_copy(update={"ambiguity": ambiguity, "min_score": min_score, "max_unknown": max_unknown})
+        for ambiguity in (0.05, 0.1, 0.2, 0.3, 1.0)
+        for min_score in (0.0, 0.15, 0.2, 0.25, 0.3)
+        for max_unknown in (0.5, 0.6, 0.7, 0.8, 1.0)
+    ]
+    value, chosen = _best_threshold(kb, dev, decisions, variants)
     for passage in (0.95, 0.9, 0.85, 0.8, 0.75, 0.7):
         candidate = chosen.model_copy(update={"passage": passage})
         predictions = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, candidate)) for d in decisions]
@@ -190,6 +188,29 @@ def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
             break
         chosen = candidate
     return chosen
+
+
+def _best_threshold(
+    kb: KnowledgeBase, dev: Sequence[EvalItem], decisions: Sequence[Answer | Decision],
+    calibrations: Sequence[Calibration],
+) -> tuple[float, Calibration]:
+    """The calibration and unsure threshold with the best dev objective (quotes switched off)."""
+    best: tuple[float, Calibration] = (-1.0, calibrations[0])
+    for calibration in calibrations:
+        quiet = calibration.model_copy(update={"passage": 2.0})
+        confidences = [calibration.confidence(d) if isinstance(d, Decision) else 1.0 for d in decisions]
+        for threshold in np.arange(0.1, 0.91, 0.025):
+            candidate = quiet.model_copy(update={"threshold": round(float(threshold), 3)})
+            predictions = [
+                to_prediction(d) if isinstance(d, Answer)
+                else Prediction("unsure") if c < threshold
+                else to_prediction(kb.answer_for(d, candidate))
+                for d, c in zip(decisions, confidences, strict=True)
+            ]
+            value = _objective(measure(dev, predictions, [0.0]))
+            if value > best[0]:
+                best = (value, candidate.model_copy(update={"passage": calibration.passage}))
+    return best
 
 
 def _weight_grid() -> list[MatchWeights]:
@@ -280,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--failures", action="store_true", help="list dev items we get wrong")
     parser.add_argument("--calibrate", action="store_true", help="fit the calibration on dev and save it")
+    parser.add_argument("--dev-only", action="store_true", help="measure the dev split only (while tuning)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -308,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             predict(item)
 
     rows = []
-    for split_name, split_items in (("dev", dev), ("held-out", held_out)):
+    splits = [("dev", dev)] if args.dev_only else [("dev", dev), ("held-out", held_out)]
+    for split_name, split_items in splits:
         for name, predict in systems:
             run = timed(split_items, predict)
             rows.append([split_name, name, *_format(measure(split_items, run.predictions, run.latencies_ms))])

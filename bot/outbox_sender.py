@@ -15,6 +15,7 @@ from bot.sender import TelegramSender
 from workflows import outbox
 from workflows.chats import blocked_chats, set_blocked
 from workflows.context import Context
+from workflows.delivery_checks import unwanted_reason
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class TelegramOutbox:
             return
         if chat_id in blocked:
             await outbox.mark_blocked(self.ctx, row.id, "chat has blocked the bot")
+            return
+        unwanted = await unwanted_reason(self.ctx, row)  # a reminder whose task was done since it was planned
+        if unwanted:
+            await outbox.mark_cancelled(self.ctx, row.id, unwanted)
             return
         result = await self.sender.send(chat_id, text)
         if result.status == "sent":

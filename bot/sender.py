@@ -29,6 +29,8 @@ from aiogram.exceptions import (
 from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiolimiter import AsyncLimiter
 
+from bot.pacing import SENDER_CALL
+
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 SendStatus = Literal["sent", "blocked", "failed", "retry_later"]
 Clock = Callable[[], float]
@@ -177,6 +179,11 @@ class TelegramSender:
         self._max_retry_after = max_retry_after
         self._now = now
 
+    @property
+    def limiter(self) -> AsyncLimiter:
+        """The global rate limiter, shared with direct replies (see bot/pacing.py)."""
+        return self._limiter
+
     async def send(
         self, chat_id: int | str, text: str, reply_markup: ReplyMarkup | None = None, **kwargs: Any
     ) -> SendResult:
@@ -193,6 +200,7 @@ class TelegramSender:
                 await turn.wait()
                 await self._limiter.acquire()
                 turn.mark()
+                marker = SENDER_CALL.set(True)  # paced here already: the session middleware lets it pass
                 try:
                     message = await self._bot.send_message(
                         chat_id=chat_id, text=text, reply_markup=reply_markup, **kwargs
@@ -214,6 +222,8 @@ class TelegramSender:
                     return SendResult("failed", error=error.message, attempts=attempt)
                 else:
                     return SendResult("sent", message_id=message.message_id, attempts=attempt)
+                finally:
+                    SENDER_CALL.reset(marker)
 
     async def send_many(
         self, messages: Iterable[OutgoingMessage], *, concurrency: int = 256

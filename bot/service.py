@@ -17,6 +17,7 @@ from bot.app import build_dispatcher, set_commands
 from bot.deps import BotDeps
 from bot.fsm_storage import StoreStorage
 from bot.outbox_sender import TelegramOutbox
+from bot.pacing import DirectReplyPacing
 from bot.sender import TelegramSender
 from knowledge import KnowledgeBase
 from workflows.context import Context
@@ -51,6 +52,7 @@ class BotService:
         await set_commands(self.bot, deps.staff_ids)
         sender = TelegramSender(self.bot, global_rate=settings.telegram_global_rate,
                                 per_chat_rate=settings.telegram_chat_rate)  # fmt: skip
+        self.bot.session.middleware(DirectReplyPacing(sender.limiter))
         worker = f"{socket.gethostname()}:{os.getpid()}"
         outbox_task = asyncio.create_task(TelegramOutbox(self.ctx, sender, worker).run_forever(stop, deps.outbox_wakeup))
         try:

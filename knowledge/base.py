@@ -22,7 +22,7 @@ from knowledge.loader import (
     validate,
 )
 from knowledge.matcher import Matcher, MatchWeights, Scored
-from knowledge.normalize import Analysis, Normalizer, detect_language, is_unigram
+from knowledge.normalize import Analysis, Normalizer, alternation, detect_language, is_unigram
 from knowledge.passages import PassageIndex, quote
 from knowledge.personal import personal_kind
 from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
@@ -35,7 +35,7 @@ class Calibration(BaseModel):
 
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
                          + unknown * (share of the question's words found in no entry and no brochure) + intercept)
-    Below `threshold`: unsure. `passage`: share of the question a brochure passage must cover to be quoted.
+    Below `threshold`, below `min_score`, or with more than `max_unknown` of unknown words: unsure. `passage`: share of the question a brochure passage must cover to be quoted.
     `ambiguity`: other rounds' entries on the same topic scoring within this of the best make the answer
     depend on the round.
     """
@@ -49,6 +49,8 @@ class Calibration(BaseModel):
     threshold: float = 0.5
     passage: float = 0.92
     ambiguity: float = 0.15
+    min_score: float = 0.0
+    max_unknown: float = 1.0
     weights: MatchWeights = MatchWeights()
 
     def confidence(self, decision: Decision) -> float:
@@ -90,6 +92,7 @@ class KnowledgeBase:
         self._normalizer = normalizer
         self._rounds_by_id = {r.id: r for r in self.rounds}
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
+        self._refuse = alternation(normalizer.fold(phrase) for phrase in scope.refuse)
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
 
@@ -124,6 +127,8 @@ class KnowledgeBase:
         """
         lang = lang if lang in ("zh", "en") else detect_language(question)
         folded = self._normalizer.fold(question)
+        if self._refuse.search(folded):
+            return Answer("unsure", "", lang)
         kind = personal_kind(folded)
         if kind:
             return Answer("personal", texts.personal_text(lang), lang, personal_kind=kind, confidence=1.0)
@@ -159,7 +164,10 @@ class KnowledgeBase:
         calibration = calibration or self.calibration
         lang, ranked = decision.lang, decision.ranked
         confidence = calibration.confidence(decision)
-        if not ranked or confidence < calibration.threshold:
+        if (
+            not ranked or confidence < calibration.threshold or decision.score < calibration.min_score
+            or decision.unknown > calibration.max_unknown
+        ):
             return self._fallback(decision, confidence, calibration.passage)
         best = ranked[0].entry
         # The answer depends on the round when, in another round, the same topic scores close to the best and

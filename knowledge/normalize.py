@@ -20,11 +20,14 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _WORD_RE = re.compile(f"[{_CJK}]+|[a-z]+|[0-9]+(?:\\.[0-9]+)?")
 _NON_WORD_RE = re.compile(f"[^{_CJK}a-z0-9.\\s]+|(?<![0-9])\\.|\\.(?![0-9])")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3})")
+_APOSTROPHE_RE = re.compile(r"(?<=[a-z])['’](?=[a-z])")
 _SPACES_RE = re.compile(r"\s+")
 # Traditional variants applicants mix freely (台北 / 臺北, 裏 / 裡).
 _VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什"}
 # Unigrams help with typos, but alone they carry less meaning than bigrams and words.
 UNIGRAM_WEIGHT = 0.4
+# Bigrams inside a canonical synonym: some evidence, less than the synonym itself.
+PART_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ class Normalizer:
         """NFKC (full/half width), Simplified to Traditional, lower case, punctuation to spaces."""
         text = unicodedata.normalize("NFKC", text)
         text = text.lower().translate(self._table)
-        text = _THOUSANDS_RE.sub("", text)
+        text = _APOSTROPHE_RE.sub("", _THOUSANDS_RE.sub("", text))  # 1,100 -> 1100, what's -> whats
         return _SPACES_RE.sub(" ", _NON_WORD_RE.sub(" ", text)).strip()
 
     def analyze(self, text: str, *, folded: bool = False) -> Analysis:
@@ -189,7 +192,10 @@ class Normalizer:
                 parts.append(f" {canonical} ")
                 tokens.append((canonical, 1.0))
                 if not is_latin(canonical):
+                    # Its characters and bigrams too, so 多少錢 still meets a plain 多少.
                     tokens.extend((ch, UNIGRAM_WEIGHT) for ch in canonical)
+                    if len(canonical) > 2:
+                        tokens.extend((canonical[i : i + 2], PART_WEIGHT) for i in range(len(canonical) - 1))
             position = match.end()
         tail = base[position:]
         parts.append(tail)

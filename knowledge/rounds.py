@@ -38,13 +38,14 @@ class Round(BaseModel):
 
 
 class Scope(BaseModel):
-    """Which schools we speak for (short names per school code) and which we do not."""
+    """Which schools we speak for (short names per school code), which we do not, and what we never answer."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schools: dict[str, tuple[str, ...]] = {}
     other_schools: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
+    refuse: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

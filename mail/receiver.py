@@ -248,9 +248,22 @@ class MailboxReceiver:
                 break
         await self._call(client.idle_done)
 
+    async def _arrived_meanwhile(self, client: IMAPClient) -> bool:
+        """Whether mail came in while the last pass was busy.
+
+        The server reports such arrivals in the responses to our FETCH / MOVE / STORE, which imapclient does
+        not return, and not again in IDLE; without this check they would wait for the next IDLE renewal.
+        """
+        saved = await self._state.load(self._settings.folder)
+        last_uid = saved[1] if saved else 0
+        found = await self._call(client.search, ["UID", f"{last_uid + 1}:*", "NOT", "DELETED"])
+        return any(uid > last_uid for uid in found)
+
     async def _wait_for_mail(self, stop: asyncio.Event) -> None:
         client = await self._connected()
         if client.has_capability("IDLE"):
+            if await self._arrived_meanwhile(client):
+                return
             await self._idle(client, stop)
         else:
             await _sleep_or_stop(stop, self._settings.poll_interval)

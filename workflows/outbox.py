@@ -126,6 +126,11 @@ async def mark_failed(ctx: Context, row_id: int, error: str) -> None:
     await _finish(ctx, row_id, state="failed", last_error=error[:500])
 
 
+async def mark_cancelled(ctx: Context, row_id: int, reason: str) -> None:
+    """No longer wanted when its turn came (e.g. a reminder for a fee already paid): never sent."""
+    await _finish(ctx, row_id, state="cancelled", last_error=reason[:500])
+
+
 async def mark_retry(ctx: Context, row_id: int, attempts: int, error: str, at: datetime | None = None) -> None:
     """A temporary failure: back to pending at `at` (or exponential backoff); failed after MAX_ATTEMPTS."""
     if attempts >= MAX_ATTEMPTS:

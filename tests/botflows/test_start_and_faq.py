@@ -63,3 +63,10 @@ async def test_unsure_goes_to_staff_and_back(office: Office) -> None:
 async def test_unknown_command_and_group_noise(office: Office) -> None:
     [reply] = await office.alice.say("/frobnicate")
     assert "/help" in reply["text"]
+
+
+async def test_direct_reply_waits_out_a_429(office: Office) -> None:
+    office.sandbox.inject_429(office.alice.user_id, retry_after=1, times=1)
+    [hello] = await office.alice.say("/start")
+    assert "招生助理" in hello["text"]
+    assert office.sandbox.too_many_requests >= 1

@@ -249,3 +249,27 @@ async def test_server_down_at_start_is_retried_until_it_comes_up(
         await asyncio.wait_for(service, 10)
     assert receiver.connections == 1
     assert handler.effects == ["<q1@example.com>"]
+
+
+async def test_mail_arriving_during_a_pass_does_not_wait_for_the_idle_renewal(dovecot: Dovecot) -> None:
+    dovecot.append(message(1))
+    state = MemoryCheckpoints()
+    handled_both = asyncio.Event()
+    calls: list[int] = []
+
+    async def handler(uid: int, raw: bytes) -> None:
+        calls.append(uid)
+        if uid == 1:  # delivered after this pass searched; the server only says so in responses we never see
+            await asyncio.to_thread(dovecot.append, message(2))
+        if len(calls) == 2:
+            handled_both.set()
+
+    receiver = MailboxReceiver(settings(dovecot, idle_renew=600), state, handler)
+    stop = asyncio.Event()
+    service = asyncio.create_task(receiver.run_forever(stop))
+    try:
+        await asyncio.wait_for(handled_both.wait(), 10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, 10)
+    assert calls == [1, 2]

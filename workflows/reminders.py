@@ -1,0 +1,397 @@
+"""Deadline reminders: which are due at a moment, for whom, by which channel; written to the outbox once.
+
+Each reminder's idempotency key is `reminder:{rule}:reg{registration id}:d{deadline id}` (`rec{id}` for a
+recommender), so running again, two schedulers on one PostgreSQL store, or a restart never write it twice:
+the outbox's unique key makes the second insert a no-op. Planning is set-based (a few queries per rule and
+date, rows already in the outbox filtered out in SQL), so it scales to a whole round in one go.
+
+Timing: a rule fires `days_before` the date's local day at its local time. Of the rules of one group (same
+date, audience and channel) only the latest that has fired is considered, so a restart after a long outage
+sends one reminder, not three. A reminder found after its time (the service was down) is sent with an honest
+"late" note if its date has not passed; once the date has passed it is written as `cancelled` with the reason
+(so it is dropped, logged and audited exactly once). In quiet hours a reminder waits for their end unless its
+rule is urgent; one whose date would pass before that is dropped the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from workflows import audit, outbox
+from workflows.context import Context
+from workflows.models import (
+    Applicant,
+    ChatLink,
+    Deadline,
+    OutboxMessage,
+    Payment,
+    Program,
+    Recommender,
+    Registration,
+    Round,
+    TelegramChat,
+    Upload,
+    UploadItem,
+)
+from workflows.quiet_hours import quiet_end
+from workflows.reminder_rules import ReminderRule, RuleBook, load_rules
+from workflows.reminder_text import ReminderFacts, email_text, telegram_text
+from workflows.status import UploadStatus, _upload_states
+
+log = logging.getLogger(__name__)
+
+LATE_GRACE = timedelta(minutes=30)  # a reminder later than this after its time carries the "late" note
+DROP_WINDOW = timedelta(days=2)  # dates passed longer ago than this are no longer looked at
+CHUNK = 2000
+ACTOR = "reminders"
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """One rule applied to one date of a round."""
+
+    rule: ReminderRule
+    deadline_id: int
+    round_id: str
+    program_id: int | None
+    excluded_programs: tuple[int, ...]  # programs with a date of their own of this kind (round-wide date only)
+    moment: datetime
+    fire_at: datetime
+    label_zh: str
+    label_en: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The reminders of one occasion that a run would write: to send, or to record as dropped."""
+
+    occasion: Occasion
+    outcome: Literal["send", "drop"]
+    reason: str | None
+    messages: list[outbox.NewMessage]
+    unreachable: int  # people of the audience with no usable channel (no chat, no deliverable email)
+
+
+@dataclass
+class RunReport:
+    """What one run wrote."""
+
+    enqueued: int = 0
+    dropped: int = 0
+    late: int = 0
+    unreachable: int = 0
+    digests: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def reminder_key(rule_id: str, target: str, deadline_id: int) -> str:
+    """`reminder:{rule}:{reg12|rec7}:d{deadline}`."""
+    return f"reminder:{rule_id}:{target}:d{deadline_id}"
+
+
+async def occasions(session: AsyncSession, book: RuleBook, now: datetime) -> list[Occasion]:
+    """The (rule, date) pairs whose time has come and whose date is not long past: latest rule per group."""
+    rows = list(await session.scalars(select(Deadline).where(Deadline.due_at >= now - DROP_WINDOW)))
+    own = {(d.round_id, d.kind, d.program_id) for d in rows if d.program_id is not None}
+    best: dict[tuple[int, tuple[str, str, str]], Occasion] = {}
+    for d in rows:
+        excluded = tuple(sorted(p for r, k, p in own if r == d.round_id and k == d.kind)) if d.program_id is None else ()
+        for rule in book.for_round(d.round_id):
+            if rule.deadline != d.kind:
+                continue
+            moment, fire = rule.moment(d), rule.fire_at(d)
+            if fire >= moment or fire > now or now - moment > DROP_WINDOW:
+                continue
+            current = best.get((d.id, rule.group))
+            if current is None or fire > current.fire_at:
+                best[(d.id, rule.group)] = Occasion(rule, d.id, d.round_id, d.program_id, excluded, moment, fire,
+                                                    d.label_zh, d.label_en, d.place)  # fmt: skip
+    return sorted(best.values(), key=lambda o: (o.fire_at, o.rule.id, o.deadline_id))
+
+
+def _scope(o: Occasion) -> list[ColumnElement[bool]]:
+    where = [Registration.round_id == o.round_id, Registration.status == "registered"]
+    if o.program_id is not None:
+        where.append(Registration.program_id == o.program_id)
+    elif o.excluded_programs:
+        where.append(Registration.program_id.not_in(o.excluded_programs))
+    return where
+
+
+def audience_condition(who: str) -> ColumnElement[bool]:
+    """Registrations that still have the thing to do (needs Payment outer-joined; recommender rules select
+    recommenders instead)."""
+    if who == "unpaid":
+        return Payment.paid.is_(False)
+    # Aliases keep these subqueries apart from the same tables in the queries that embed them.
+    if who == "uploads_missing":
+        item, upload = aliased(UploadItem), aliased(Upload)
+        missing = (
+            select(item.id)
+            .where(item.program_id == Registration.program_id, item.required.is_(True))
+            .where(~exists().where(and_(upload.registration_id == Registration.id, upload.item_code == item.code)))
+        )
+        return exists(missing)
+    if who == "recommenders_pending":
+        rec = aliased(Recommender)
+        return exists().where(and_(rec.registration_id == Registration.id, rec.status == "invited"))
+    if who == "eligible":
+        return and_(Payment.paid.is_(True), or_(Registration.review_result.is_(None), Registration.review_result != "failed"))
+    raise ValueError(f"no registration audience {who!r}")
+
+
+def _not_written(o: Occasion, prefix: str, id_column: Any) -> ColumnElement[bool]:
+    key = literal(f"reminder:{o.rule.id}:{prefix}", String) + cast(id_column, String) + literal(f":d{o.deadline_id}", String)
+    return ~exists().where(OutboxMessage.idempotency_key == key)
+
+
+def _chats() -> Any:
+    """Per registration, one linked chat that takes reminders (reminders on, bot not blocked)."""
+    return (
+        select(ChatLink.registration_id.label("rid"), func.max(TelegramChat.chat_id).label("chat_id"))
+        .join(TelegramChat, TelegramChat.chat_id == ChatLink.chat_id)
+        .where(TelegramChat.reminders_enabled.is_(True), TelegramChat.blocked.is_(False))
+        .group_by(ChatLink.registration_id)
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class _Timing:
+    now: datetime
+    not_before: datetime | None
+    scheduled: datetime
+
+    @property
+    def send_at(self) -> datetime:
+        return self.not_before or self.now
+
+    def late_since(self, since: datetime) -> datetime | None:
+        """The time the reminder was due, when it goes out late to someone who was already there."""
+        late = self.now > self.scheduled + LATE_GRACE and since <= self.scheduled
+        return self.scheduled if late else None
+
+
+class _Builder:
+    """Turns the rows of one occasion into outbox messages in the right channel and language."""
+
+    def __init__(self, o: Occasion, timing: _Timing) -> None:
+        self.o, self.timing = o, timing
+        self.messages: list[outbox.NewMessage] = []
+        self.unreachable = 0
+
+    def facts(self, row: Any, person: str, since: datetime, **extra: Any) -> ReminderFacts:
+        o = self.o
+        return ReminderFacts(
+            o.rule.template, o.rule.deadline, o.moment, self.timing.send_at, o.label_zh, o.label_en, o.place,
+            row.serial, person, row.applicant, row.program_zh, row.program_en, row.round_zh, row.round_en,
+            late_since=self.timing.late_since(since), **extra,
+        )  # fmt: skip
+
+    def add(self, target: str, registration_id: int, facts: ReminderFacts, chat: tuple[int, str] | None,
+            email: str | None, **payload: Any) -> None:  # fmt: skip
+        o, rule = self.o, self.o.rule
+        channel = rule.channel
+        if channel == "auto":
+            channel = "telegram" if chat else "email"
+        if (channel == "telegram" and not chat) or (channel == "email" and not email):
+            self.unreachable += 1
+            return
+        data = {"rule": rule.id, "who": rule.who, "deadline_id": o.deadline_id, "moment": o.moment.isoformat(),
+                "registration_id": registration_id, "serial": facts.serial, "late": facts.late_since is not None,
+                **payload}  # fmt: skip
+        key = reminder_key(rule.id, target, o.deadline_id)
+        common = dict(idempotency_key=key, template=rule.template, not_before=self.timing.not_before,
+                      urgent=rule.urgent, registration_id=registration_id)  # fmt: skip
+        if channel == "telegram":
+            assert chat is not None
+            self.messages.append(outbox.NewMessage("telegram", str(chat[0]), payload=data, lang=chat[1],
+                                                   body=telegram_text(facts, chat[1]), **common))  # type: ignore[arg-type]  # fmt: skip
+        else:
+            assert email is not None
+            subject, body = email_text(facts)
+            self.messages.append(outbox.NewMessage("email", email, payload={**data, "subject": subject}, body=body,
+                                                   **common))  # type: ignore[arg-type]  # fmt: skip
+
+
+async def _registration_batch(session: AsyncSession, o: Occasion, b: _Builder) -> None:
+    chats = _chats()
+    chat_row = aliased(TelegramChat)
+    where = [*_scope(o), audience_condition(o.rule.who), _not_written(o, "reg", Registration.id)]
+    rows = (
+        await session.execute(
+            select(
+                Registration.id, Registration.serial, Registration.registered_at, Registration.program_id,
+                Applicant.name.label("applicant"), Applicant.email, Applicant.email_undeliverable,
+                Program.name_zh.label("program_zh"), Program.name_en.label("program_en"),
+                Round.name_zh.label("round_zh"), Round.name_en.label("round_en"), Payment.amount, Payment.paid,
+                chats.c.chat_id, chat_row.language,
+            )
+            .join(Applicant, Applicant.id == Registration.applicant_id)
+            .join(Program, Program.id == Registration.program_id)
+            .join(Round, Round.id == Registration.round_id)
+            .outerjoin(Payment, Payment.registration_id == Registration.id)
+            .outerjoin(chats, chats.c.rid == Registration.id)
+            .outerjoin(chat_row, chat_row.chat_id == chats.c.chat_id)
+            .where(*where)
+            .order_by(Registration.id)
+        )
+    ).all()
+    uploads = await _open_uploads(session, o, where, rows) if o.rule.who == "uploads_missing" else {}
+    pending = await _pending_recommenders(session, where) if o.rule.who == "recommenders_pending" else {}
+    for row in rows:
+        facts = b.facts(row, row.applicant, row.registered_at, amount=row.amount,
+                        uploads=uploads.get(row.id, ()), pending=pending.get(row.id, ()))  # fmt: skip
+        chat = (row.chat_id, row.language or "zh") if row.chat_id is not None else None
+        email = None if row.email_undeliverable else row.email
+        b.add(f"reg{row.id}", row.id, facts, chat, email)
+
+
+async def _open_uploads(
+    session: AsyncSession, o: Occasion, where: list[ColumnElement[bool]], rows: Sequence[Any]
+) -> dict[int, tuple[UploadStatus, ...]]:
+    """Per registration, its required items not uploaded yet, with the reason each locked one is locked."""
+    items: dict[int, list[UploadItem]] = {}
+    programs = {row.program_id for row in rows}
+    for item in await session.scalars(select(UploadItem).where(UploadItem.program_id.in_(programs)).order_by(UploadItem.position)):
+        items.setdefault(item.program_id, []).append(item)
+    done: dict[int, set[str]] = {}
+    uploaded = await session.execute(
+        select(Upload.registration_id, Upload.item_code)
+        .join(Registration, Registration.id == Upload.registration_id)
+        .outerjoin(Payment, Payment.registration_id == Registration.id)
+        .where(*where)
+    )
+    for reg_id, code in uploaded.all():
+        done.setdefault(reg_id, set()).add(code)
+    placeholder = Upload(item_code="", file_name="", size_bytes=0)  # only "is there an upload" matters here
+    result = {}
+    for row in rows:
+        codes = done.get(row.id, set())
+        pairs = [(item, placeholder if item.code in codes else None) for item in items.get(row.program_id, [])]
+        states = _upload_states(pairs, bool(row.paid), closed=False)  # the same lock rules as /status
+        result[row.id] = tuple(u for u in states if u.state != "done" and u.required)
+    return result
+
+
+async def _pending_recommenders(
+    session: AsyncSession, where: list[ColumnElement[bool]]
+) -> dict[int, tuple[tuple[str, datetime], ...]]:
+    rows = await session.execute(
+        select(Recommender.registration_id, Recommender.name, Recommender.last_invited_at)
+        .join(Registration, Registration.id == Recommender.registration_id)
+        .outerjoin(Payment, Payment.registration_id == Registration.id)
+        .where(Recommender.status == "invited", *where)
+        .order_by(Recommender.id)
+    )
+    result: dict[int, list[tuple[str, datetime]]] = {}
+    for reg_id, name, last in rows.all():
+        result.setdefault(reg_id, []).append((name, last))
+    return {k: tuple(v) for k, v in result.items()}
+
+
+async def _recommender_batch(session: AsyncSession, o: Occasion, b: _Builder) -> None:
+    rows = (
+        await session.execute(
+            select(
+                Recommender.id, Recommender.name, Recommender.email, Recommender.invited_at, Recommender.reply_key,
+                Registration.id.label("registration_id"), Registration.serial, Applicant.name.label("applicant"),
+                Program.name_zh.label("program_zh"), Program.name_en.label("program_en"),
+                Round.name_zh.label("round_zh"), Round.name_en.label("round_en"),
+            )
+            .join(Registration, Registration.id == Recommender.registration_id)
+            .join(Applicant, Applicant.id == Registration.applicant_id)
+            .join(Program, Program.id == Registration.program_id)
+            .join(Round, Round.id == Registration.round_id)
+            .where(*_scope(o), Recommender.status == "invited", Recommender.email_undeliverable.is_(False),
+                   _not_written(o, "rec", Recommender.id))  # fmt: skip
+            .order_by(Recommender.id)
+        )
+    ).all()
+    for row in rows:
+        facts = b.facts(row, row.name, row.invited_at)
+        b.add(f"rec{row.id}", row.registration_id, facts, None, row.email, recommender_id=row.id,
+              reply_key=row.reply_key)  # fmt: skip
+
+
+def _timing(ctx: Context, o: Occasion, now: datetime) -> tuple[_Timing, str | None]:
+    """When the reminders of an occasion go out, and why they are dropped instead (None: they are sent)."""
+    window = ctx.settings.quiet_window
+    not_before = None if o.rule.urgent else quiet_end(now, window)
+    scheduled = o.fire_at if o.rule.urgent else (quiet_end(o.fire_at, window) or o.fire_at)
+    timing = _Timing(now, not_before, scheduled)
+    if now >= o.moment:
+        return timing, "the date passed before the reminder could be sent (service down)"
+    if not_before is not None and not_before >= o.moment:
+        return timing, "the date passes before quiet hours end"
+    return timing, None
+
+
+async def plan(ctx: Context, book: RuleBook | None = None) -> AsyncIterator[Batch]:
+    """The reminders a run at `ctx.clock.now()` would write, one batch per occasion. Writes nothing."""
+    book = book or load_rules()
+    now = ctx.clock.now()
+    async with ctx.db.sessions() as session:
+        found = await occasions(session, book, now)
+    for o in found:
+        timing, reason = _timing(ctx, o, now)
+        builder = _Builder(o, timing)
+        async with ctx.db.sessions() as session:
+            if o.rule.who == "recommender":
+                await _recommender_batch(session, o, builder)
+            else:
+                await _registration_batch(session, o, builder)
+        if builder.messages or builder.unreachable:
+            yield Batch(o, "drop" if reason else "send", reason, builder.messages, builder.unreachable)
+
+
+async def write(ctx: Context, batch: Batch) -> int:
+    """Write one batch to the outbox in one transaction; dropped ones as `cancelled` with the reason, audited.
+
+    Returns the rows this call added (0 when another scheduler was first).
+    """
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as session:
+        added = 0
+        for start in range(0, len(batch.messages), CHUNK):
+            added += await outbox.enqueue(session, batch.messages[start : start + CHUNK], now)
+        if batch.outcome == "drop" and added:
+            keys = [m.idempotency_key for m in batch.messages]
+            for start in range(0, len(keys), CHUNK):
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.idempotency_key.in_(keys[start : start + CHUNK]), OutboxMessage.state == "pending")
+                    .values(state="cancelled", last_error=f"dropped: {batch.reason}"[:500])
+                )
+            o = batch.occasion
+            audit.record(session, now, ACTOR, "reminder_dropped", f"{o.rule.id}:d{o.deadline_id}", count=added,
+                         reason=batch.reason, date=o.moment.isoformat())  # fmt: skip
+    if batch.outcome == "drop" and added:
+        log.warning("dropped %d reminder(s) of rule %s (date %d): %s", added, batch.occasion.rule.id,
+                    batch.occasion.deadline_id, batch.reason)  # fmt: skip
+    return added
+
+
+async def enqueue_due(ctx: Context, book: RuleBook | None = None) -> RunReport:
+    """Plan and write every reminder due now. Safe to run again and from several processes at once."""
+    report = RunReport()
+    async for batch in plan(ctx, book):
+        added = await write(ctx, batch)
+        report.unreachable += batch.unreachable
+        if batch.outcome == "drop":
+            report.dropped += added
+            continue
+        report.enqueued += added
+        report.late += sum(bool(m.payload.get("late")) for m in batch.messages)
+        rule = batch.occasion.rule.id
+        report.by_rule[rule] = report.by_rule.get(rule, 0) + added
+    return report
