@@ -1,10 +1,10 @@
 """Evaluate the FAQ matcher against two baselines on the labelled questions (knowledge/eval/*.yaml).
 
-    python bench/faq_eval.py                # table for dev and held-out, our matcher and both baselines
-    python bench/faq_eval.py --markdown     # the same as a Markdown table (docs/benchmarks.md)
-    python bench/faq_eval.py --failures     # also list the DEV items we get wrong (never held-out ones)
-    python bench/faq_eval.py --calibrate    # fit the confidence on DEV only, write knowledge/data/calibration.yaml
-    python bench/faq_eval.py --dev-only     # measure dev only (use while tuning, so held-out stays unseen)
+    python -m bench.faq_eval                # table for dev and held-out, our matcher and both baselines
+    python -m bench.faq_eval --markdown     # the same as a Markdown table (docs/benchmarks.md)
+    python -m bench.faq_eval --failures     # also list the DEV items we get wrong (never held-out ones)
+    python -m bench.faq_eval --calibrate    # fit the confidence on DEV only, write knowledge/data/calibration.yaml
+    python -m bench.faq_eval --dev-only     # measure dev only (use while tuning, so held-out stays unseen)
 
 Baselines (same entries, same dev-tuned unsure threshold, same context round filter when an item gives one;
 they cannot say "ambiguous" or "personal"):
@@ -262,11 +262,13 @@ def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, rate: float = 0.5
 def write_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -> None:
     """Save the fitted calibration with a header saying where it comes from."""
     header = (
-        "# Confidence calibration, fitted on the DEV split by `python bench/faq_eval.py --calibrate`.\n"
+        "# Confidence calibration, fitted on the DEV split by `python -m bench.faq_eval --calibrate`.\n"
         "# confidence = sigmoid(slope * score + margin * (score - best other topic)\n"
-        "#                      + unknown * (share of words found in no entry and no brochure) + intercept);\n"
-        "# below `threshold` the answer is \"unsure\"; a brochure passage is quoted when it covers at least\n"
-        "# `passage` of the question. Re-run the command after changing entries rather than editing by hand.\n"
+        "#                      + unknown * (share of words found in no entry and no brochure) + intercept).\n"
+        "# Unsure below `threshold`, below `min_score` or above `max_unknown`; `ambiguity`: how close another\n"
+        "# round's entry on the same topic must score to make the answer depend on the round; `passage`: share\n"
+        "# of the question a brochure paragraph must cover to be quoted; `weights`: the matcher's features.\n"
+        "# Re-run the command after changing entries rather than editing by hand.\n"
     )
     path.write_text(header + yaml.safe_dump(calibration.model_dump(), sort_keys=False), encoding="utf-8")
 

@@ -7,6 +7,7 @@ import typer
 from cli.ask import ask, rounds
 from cli.demo import demo
 from cli.mail import mail_app
+from cli.reminders import reminders_app
 from cli.serve import serve
 from cli.store import catalog_install, db_app, demo_data, import_csv, lookup, status
 
@@ -22,6 +23,7 @@ app.command()(status)
 app.command()(demo)
 app.command()(serve)
 app.add_typer(mail_app, name="mail")
+app.add_typer(reminders_app, name="reminders")
 
 
 def run() -> None:

@@ -28,10 +28,11 @@ from knowledge.personal import personal_kind
 from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
 
 RANKED = 60  # entries kept per question: enough to see the same topic in every round
+MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost more than a question
 
 
 class Calibration(BaseModel):
-    """Turns a match score into a confidence; fitted on the dev split by `bench/faq_eval.py --calibrate`.
+    """Turns a match score into a confidence; fitted on the dev split by `python -m bench.faq_eval --calibrate`.
 
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
                          + unknown * (share of the question's words found in no entry and no brochure) + intercept)
@@ -125,6 +126,7 @@ class KnowledgeBase:
 
         `weights` overrides the calibrated ones (the evaluation uses it to tune them).
         """
+        question = question[:MAX_QUESTION]
         lang = lang if lang in ("zh", "en") else detect_language(question)
         folded = self._normalizer.fold(question)
         if self._refuse.search(folded):

@@ -182,7 +182,7 @@ class Matcher:
         scored = []
         for entry_index in candidates:
             cosine, position = best_variant.get(entry_index, (0.0, -1))
-            fuzzy = fuzz.token_sort_ratio(question.text, self._variants[position].text) / 100.0 if position >= 0 else 0.0
+            fuzzy = fuzz.ratio(question.text, self._variants[position].text) / 100.0 if position >= 0 else 0.0
             q_cover = question_cover.get(entry_index, 0.0) / cover_total
             a_cover = answer_cover.get(entry_index, 0.0) / cover_total
             score = (

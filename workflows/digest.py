@@ -82,14 +82,14 @@ async def _programs(session: AsyncSession, now: datetime) -> list[ProgramCounts]
             .join(Recommender, and_(Recommender.registration_id == Registration.id, Recommender.status == "invited"))
             .where(Program.round_id.in_(open_rounds))
             .group_by(Program.id)
-        )).tuples().all()
+        )).all()
     )  # fmt: skip
     programs = await session.execute(
         select(Program, Round).join(Round, Round.id == Program.round_id)
         .where(Program.round_id.in_(open_rounds)).order_by(Round.id, Program.code)
     )  # fmt: skip
     result = []
-    for program, round_ in programs.tuples().all():
+    for program, round_ in programs.all():
         row = by_program.get(program.id)
         result.append(ProgramCounts(
             round_.name_zh, round_.name_en, program.code, program.name_zh, program.name_en,
@@ -111,7 +111,7 @@ async def build_digest(ctx: Context) -> Digest:
             select(OutboxMessage.template, func.count())
             .where(reminder, OutboxMessage.state == "sent", OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end)
             .group_by(OutboxMessage.template)
-        )).tuples().all())  # fmt: skip
+        )).all())  # fmt: skip
         dropped_rows = OutboxMessage.last_error.startswith("dropped")
         cancelled = await session.scalar(
             select(func.count()).where(reminder, OutboxMessage.state == "cancelled", ~dropped_rows,

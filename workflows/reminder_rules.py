@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workflows.clock import TAIPEI, as_utc, to_local
 from workflows.models import Deadline
@@ -49,10 +49,15 @@ class ReminderRule(BaseModel):
     template: str = ""
     urgent: bool = False
 
+    @field_validator("deadline")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in DEADLINE_NAMES:
+            raise ValueError(f"unknown deadline kind {value!r}; use one of {', '.join(DEADLINE_NAMES)}")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> ReminderRule:
-        if self.deadline not in DEADLINE_NAMES:
-            raise ValueError(f"unknown deadline kind {self.deadline!r}; use one of {', '.join(DEADLINE_NAMES)}")
         allowed = TEMPLATES[self.who]
         if not self.template:
             object.__setattr__(self, "template", allowed[0])  # frozen model: fill the default once
@@ -107,7 +112,8 @@ def _rule(raw: Any, where: str) -> ReminderRule:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "rule"
-        raise ReminderRulesError(f"reminder rule {name!r} ({where}): {field}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ReminderRulesError(f"reminder rule {name!r} ({where}): {field}: {message}") from None
 
 
 def _unique(rules: list[ReminderRule], where: str) -> tuple[ReminderRule, ...]:

@@ -138,7 +138,8 @@ def audience_condition(who: str) -> ColumnElement[bool]:
         missing = (
             select(item.id)
             .where(item.program_id == Registration.program_id, item.required.is_(True))
-            .where(~exists().where(and_(upload.registration_id == Registration.id, upload.item_code == item.code)))
+            .where(~exists().where(and_(upload.registration_id == Registration.id, upload.item_code == item.code))
+                   .correlate(Registration, item))  # fmt: skip
         )
         return exists(missing)
     if who == "recommenders_pending":

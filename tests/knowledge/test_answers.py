@@ -55,7 +55,9 @@ def test_english_question_gets_english_answer(fixture_kb: KnowledgeBase) -> None
     assert fixture_kb.ask("轉學考報名費多少", lang="en").answer.startswith("The application fee")
 
 
-@pytest.mark.parametrize("question", ["宿舍怎麼申請", "明天天氣如何", "tell me a joke", "台大轉學考報名費多少", "？？？"])
+@pytest.mark.parametrize(
+    "question", ["宿舍怎麼申請", "明天天氣如何", "tell me a joke", "台大轉學考報名費多少", "？？？", "", "x" * 50_000]
+)
 def test_out_of_scope_is_unsure(fixture_kb: KnowledgeBase, question: str) -> None:
     answer = fixture_kb.ask(question)
     assert answer.status == "unsure" and answer.answer == "" and answer.entry_id is None

@@ -23,7 +23,10 @@ from workflows.identity import national_id
 from workflows.importers import import_rows
 from workflows.models import ChatLink, OutboxMessage, Recommender, Registration, TelegramChat
 from workflows.reminder_rules import RuleBook, load_rules
+from workflows.reminders import RunReport
 from workflows.scheduler import ReminderScheduler
+
+JPG = {"photo", "id_front", "id_back"}
 
 
 def taipei(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -48,13 +51,14 @@ class Office:
     def at(self, when: datetime) -> None:
         self.ctx.clock.set(when)  # type: ignore[attr-defined]
 
-    async def register(self, serial: str, program: str = "260", email: str | None = None) -> int:
+    async def register(self, serial: str, program: str = "260", email: str | None = None,
+                       registered_at: str = "2025-12-20 10:00") -> int:  # fmt: skip
         n = len(self.accounts) + 1
         self.accounts[serial] = f"97931145{n:06d}"
         row = {"round": SPEC.id, "program": program, "serial": serial, "name": f"考生{serial}",
                "national_id": national_id("A", 1, f"{n:07d}"), "birth_date": "1990-03-15",
                "email": email or f"{serial.lower()}@example.com", "phone": "0912-345678",
-               "virtual_account": self.accounts[serial], "registered_at": "2025-12-20 10:00"}  # fmt: skip
+               "virtual_account": self.accounts[serial], "registered_at": registered_at}  # fmt: skip
         report = await import_rows(self.ctx, "registrations", [(2, row)])
         assert report.imported, report.errors
         async with self.ctx.db.sessions() as session:
@@ -68,7 +72,7 @@ class Office:
         assert report.imported, report.errors
 
     async def upload(self, serial: str, *items: str) -> None:
-        rows = [(i + 2, {"round": SPEC.id, "serial": serial, "item": item, "file_name": f"{item}.pdf",
+        rows = [(i + 2, {"round": SPEC.id, "serial": serial, "item": item, "file_name": f"{item}.{'jpg' if item in JPG else 'pdf'}",
                          "size_bytes": "1000", "uploaded_at": "2026-01-01 12:00"}) for i, item in enumerate(items)]  # fmt: skip
         report = await import_rows(self.ctx, "uploads", rows)
         assert report.imported, report.errors
@@ -94,11 +98,19 @@ class Office:
         async with self.ctx.db.transaction() as session:
             await session.execute(update(Registration).where(Registration.id == reg_id).values(status=status))
 
-    async def tick(self) -> Any:
-        """One scheduler run, then deliver every due Telegram row."""
-        report = await ReminderScheduler(self.ctx, self.book).run_once()
+    async def run(self) -> RunReport:
+        """One scheduler run: reminders written to the outbox, nothing delivered."""
+        return await ReminderScheduler(self.ctx, self.book).run_once()
+
+    async def deliver(self) -> None:
+        """Deliver every due Telegram row."""
         while await self.telegram.run_once():
             pass
+
+    async def tick(self) -> RunReport:
+        """One scheduler run, then delivery."""
+        report = await self.run()
+        await self.deliver()
         return report
 
     async def reminders(self, **where: Any) -> list[OutboxMessage]:
