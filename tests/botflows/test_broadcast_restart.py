@@ -101,7 +101,6 @@ async def test_broadcast_survives_a_restart(ctx: Context, db_url: str, stop_sign
     assert not set(delivered) & {FIRST_CHAT + i for i in BLOCKED}
     assert sandbox.too_many_requests >= 25
     counts = await outbox.counts_by_state(ctx, f"broadcast:{broadcast_id}:")
-    assert counts.get("blocked") == len(BLOCKED)
     if stop_signal == signal.SIGTERM:
         # A graceful stop finishes and records what is in flight: nothing lost, nothing twice.
         assert counts == {"sent": CHATS - len(BLOCKED), "blocked": len(BLOCKED)}
@@ -111,5 +110,6 @@ async def test_broadcast_survives_a_restart(ctx: Context, db_url: str, stop_sign
         # (recover_stale marks them uncertain once their lease expires), so at most those are missing.
         in_flight = counts.get("sending", 0)
         assert in_flight <= 200
-        assert counts.get("sent", 0) + in_flight + len(BLOCKED) == CHATS
+        assert counts.get("sent", 0) + counts.get("blocked", 0) + in_flight == CHATS
+        assert counts.get("blocked", 0) >= len(BLOCKED) - in_flight
         assert len(delivered) >= CHATS - len(BLOCKED) - in_flight
