@@ -1,4 +1,5 @@
-"""`assistant demo`: the main job on the embedded default (SQLite, bundled knowledge, demo data)."""
+"""`assistant demo`: the main job on the embedded default: a fresh demo store (SQLite, the five rounds,
+fictitious applicants), the bundled knowledge, and the real bot in the terminal on the local stand-in."""
 
 from __future__ import annotations
 
@@ -6,36 +7,34 @@ from pathlib import Path
 
 import typer
 
+from bot.shell import SHELL_USER
 from cli.common import demo_db_url, open_context, run_async, settings_or_exit
-from knowledge import load_knowledge
+from cli.shell import chat_in_terminal
 from workflows.demo import DEMO_NATIONAL_ID, load_demo
 from workflows.identity import mask_id
-from workflows.lookup import lookup_serials
-from workflows.status import status_report
-from workflows.status_text import render_status
+
+GUIDE = """\
+Try, in Chinese or English:
+  碩專班報名費多少？ / When does my ATM payment show up? / 轉學考可以找人代理報到嗎
+  /serial  (ID {id_hint}: type {id}; birth month 79/03)
+  /login   (serial {serial}, ID {id}, birth date 79/03/15; the code appears in the demo mailbox)
+  /status  /recommenders  /reminders off  /lang
+  staff: /broadcast  /broadcast_status  /stats  /handoffs
+"""
 
 
 def demo() -> None:
-    """Build a fresh demo store and show what the assistant answers on it."""
+    """Build a fresh demo store and chat with the assistant on it (end with /quit or Ctrl-D)."""
     url = demo_db_url()
     Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    _show(url)
+    _run(url)
 
 
 @run_async
-async def _show(url: str) -> None:
-    settings = settings_or_exit(admissions_db_url=url, admissions_demo=True)
+async def _run(url: str) -> None:
+    settings = settings_or_exit(admissions_db_url=url, admissions_demo=True, staff_telegram_ids=str(SHELL_USER))
     async with open_context(settings) as ctx:
         summary = await load_demo(ctx)
-        typer.echo(f"Demo store {url}: {summary.rounds} rounds, {summary.registrations} fictitious registrations.\n")
-        found = await lookup_serials(ctx, DEMO_NATIONAL_ID, "79/03", requester="demo")
-        typer.echo(f"查詢報名序號 {mask_id(DEMO_NATIONAL_ID)} / 79年03月 -> "
-                   + ", ".join(f"{r.serial} ({r.round_id})" for r in found.registrations))  # fmt: skip
-        shown = next(r for r in found.registrations if r.round_id == summary.first_round)
-        report = await status_report(ctx, shown.registration_id)
-        assert report is not None
-        typer.echo("\n" + render_status(report, "zh") + "\n")
-    kb = load_knowledge()
-    for question in ("碩專班報名費怎麼繳", "How long until my ATM payment shows?"):
-        answer = kb.ask(question)
-        typer.echo(f"Q: {question}\nA [{answer.status}]: {answer.answer}\n")
+    typer.echo(f"Demo store {url}: {summary.rounds} rounds, {summary.registrations} fictitious registrations.")
+    typer.echo(GUIDE.format(id=DEMO_NATIONAL_ID, id_hint=mask_id(DEMO_NATIONAL_ID), serial=summary.first_serial))
+    await chat_in_terminal(settings, "zh-hant")

@@ -9,6 +9,7 @@ from cli.demo import demo
 from cli.mail import mail_app
 from cli.reminders import reminders_app
 from cli.serve import serve
+from cli.shell import shell
 from cli.store import catalog_install, db_app, demo_data, import_csv, lookup, status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Admissions assistant (招生助理).")
@@ -22,6 +23,7 @@ app.command()(lookup)
 app.command()(status)
 app.command()(demo)
 app.command()(serve)
+app.command()(shell)
 app.add_typer(mail_app, name="mail")
 app.add_typer(reminders_app, name="reminders")
 
