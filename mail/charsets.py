@@ -16,7 +16,6 @@ _FALLBACKS: dict[str, tuple[str, ...]] = {
     "big5hkscs": ("cp950",),
     "gb2312": ("gb18030",),
     "gbk": ("gb18030",),
-    "ascii": ("utf-8",),
     "iso8859-1": ("cp1252",),
     "latin-1": ("cp1252",),
 }
@@ -53,20 +52,22 @@ def _codec_name(label: str | None) -> str | None:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Decode ``data``: the declared charset first, then its known supersets, then UTF-8 with replacement."""
-    codec = _codec_name(declared)
-    candidates: list[str] = []
-    if codec:
-        candidates.append(codec)
-        candidates.extend(_FALLBACKS.get(codec, ()))
-    candidates.extend(c for c in _UNDECLARED if c not in candidates)
+    """Decode ``data`` in the declared charset, falling back to its known supersets.
+
+    A known declared charset is trusted (a stray bad byte becomes U+FFFD rather than the whole text being
+    read as another charset); without a usable label (none, unknown, or us-ascii over 8-bit bytes) the
+    charsets common in Taiwan and China are tried in turn, then UTF-8 with replacement.
+    """
+    label = _codec_name(declared)
+    codec = "utf-8" if label in (None, "ascii") else label
+    candidates = [*_UNDECLARED] if label in (None, "ascii") else [codec, *_FALLBACKS.get(codec, ())]
     for candidate in candidates:
         try:
             return data.decode(candidate)
         except _DECODE_ERRORS:
             continue
     try:
-        return data.decode(codec or "utf-8", errors="replace")
+        return data.decode(codec, errors="replace")
     except _DECODE_ERRORS:  # labels naming non-text codecs (base64, rot13, idna ...)
         return data.decode("utf-8", errors="replace")
 

@@ -14,6 +14,7 @@ from typing import Literal
 from mail.extract import Header, ParsedMail
 
 Kind = Literal["auto_reply", "bounce", "bulk", "human"]
+BounceAction = Literal["failed", "delayed", "delivered"]  # delivered: a success notice (relayed, expanded)
 
 _DAEMON_LOCAL = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|maildaemon)$", re.IGNORECASE)
 _NOREPLY_LOCAL = re.compile(
@@ -42,7 +43,7 @@ class BounceInfo:
     """What a delivery report says about the message it returns."""
 
     recipients: tuple[str, ...]
-    action: Literal["failed", "delayed"]
+    action: BounceAction
     status: str | None
     original_message_id: str | None
     permanent: bool
@@ -103,6 +104,7 @@ def _report_bounce(parsed: ParsedMail) -> BounceInfo:
     """Read an RFC 3464 report: one block per recipient with Action / Status / Diagnostic-Code."""
     failed: list[str] = []
     delayed: list[str] = []
+    delivered: list[str] = []
     statuses: list[str] = []
     diagnostic: str | None = None
     for block in parsed.delivery_status:
@@ -114,6 +116,8 @@ def _report_bounce(parsed: ParsedMail) -> BounceInfo:
         diagnostic = diagnostic or _typed_value(_field(block, "Diagnostic-Code"))
         if action.startswith("delay"):
             delayed.append(recipient or "")
+        elif action in ("delivered", "relayed", "expanded"):
+            delivered.append(recipient or "")
         elif action in ("failed", "") or (status or "").startswith("5"):
             failed.append(recipient or "")
             if status:
@@ -130,9 +134,9 @@ def _report_bounce(parsed: ParsedMail) -> BounceInfo:
             permanent,
             diagnostic,
         )
-    return BounceInfo(
-        tuple(r for r in delayed if r), "delayed", None, _original_message_id(parsed), False, diagnostic
-    )
+    outcome: BounceAction = "delivered" if delivered and not delayed else "delayed"
+    recipients = tuple(r for r in (delayed or delivered) if r)
+    return BounceInfo(recipients, outcome, None, _original_message_id(parsed), False, diagnostic)
 
 
 def _plain_bounce(parsed: ParsedMail) -> BounceInfo:

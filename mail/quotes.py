@@ -189,14 +189,14 @@ _ON_LINE = re.compile(r"^\s*On\s", re.IGNORECASE)
 _WRAPPED_ADDRESS = re.compile(r"[<@]")
 _SENTENCE_END = re.compile(r"[。！？.!?]$")
 _SEPARATOR = re.compile(
-    r"^\s*-{3,}\s*(Original Message|原始郵件|原始邮件|原始訊息|Forwarded message|轉寄郵件|转发邮件)\s*-{3,}\s*$"
+    r"^\s*-{3,}\s*(Original Message|Original|原始郵件|原始邮件|原始訊息|Forwarded message|轉寄郵件|转发邮件)\s*-{3,}\s*$"
     r"|^\s*(Begin forwarded message|開始轉寄的郵件|开始转发的邮件)\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
 _HEADER_FROM = re.compile(rf"^\s*\*?\s*(From|寄件者|寄件人|發件人|发件人){_COLON}", re.IGNORECASE)
 _HEADER_OTHER = re.compile(
-    rf"^\s*\*?\s*(Sent|Date|To|Cc|Subject|寄件日期|傳送時間|日期|發送時間|发送时间|收件者|收件人|副本|抄送|主旨|主題|主题){_COLON}",
+    rf"^\s*\*?\s*(Sent|Date|To|Cc|Subject|寄件日期|傳送日期|寄件時間|傳送時間|日期|發送時間|发送时间|发送日期|收件者|收件人|副本|抄送|主旨|主題|主题){_COLON}",
     re.IGNORECASE,
 )
 _SIGNATURE = re.compile(r"^(--|-- |__)\s*$")

@@ -49,7 +49,8 @@ class ImapSettings:
     port: int = 993
     username: str = ""
     password: str = ""
-    use_ssl: bool = True
+    use_ssl: bool = True  # IMAPS (993); otherwise plain, upgraded with STARTTLS when ``starttls``
+    starttls: bool = False
     ssl_context: ssl.SSLContext | None = None
     folder: str = "INBOX"
     processed_folder: str | None = "Processed"
@@ -61,6 +62,8 @@ class ImapSettings:
     backoff_max: float = 300.0
     fetch_batch: int = 20
     max_handler_attempts: int = 3
+    # First run on a mailbox that already holds mail: count it as dealt with (filed, never answered).
+    skip_backlog: bool = False
 
 
 class ConnectionLost(Exception):
@@ -107,12 +110,15 @@ class MailboxReceiver:
         s = self._settings
         client = IMAPClient(s.host, port=s.port, ssl=s.use_ssl, ssl_context=s.ssl_context, timeout=s.timeout)
         try:
+            if s.starttls and not s.use_ssl:
+                client.starttls(s.ssl_context)
             client.login(s.username, s.password)
             client.capabilities()  # cached from here on, so capability checks never touch the network
             if s.processed_folder and not client.folder_exists(s.processed_folder):
                 client.create_folder(s.processed_folder)
         except BaseException:
-            client.shutdown()
+            with contextlib.suppress(OSError):  # a failed TLS handshake has already closed the socket
+                client.shutdown()
             raise
         return client
 
@@ -151,6 +157,12 @@ class MailboxReceiver:
         uidvalidity = int(selected[b"UIDVALIDITY"])
         saved = await self._state.load(s.folder)
         last_uid = saved[1] if saved and saved[0] == uidvalidity else 0
+        if saved is None and s.skip_backlog:
+            existing = await self._call(client.search, ["ALL"])
+            last_uid = max(existing, default=0)
+            await self._state.save(s.folder, uidvalidity, last_uid)
+            log.info("first run on %s: leaving %s old message(s) alone", s.folder, len(existing))
+            return 0
         if saved and saved[0] != uidvalidity:
             log.warning(
                 "UIDVALIDITY of %s changed (%s -> %s): rescanning; Message-ID dedupe prevents repeats",

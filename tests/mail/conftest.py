@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.dovecot import Dovecot
+from tests.mail.dovecot import Dovecot, Tls
 from tests.mail.smtp_server import SmtpServer
 
 
@@ -25,8 +25,8 @@ def start_dovecot() -> Iterator[Callable[..., Dovecot]]:
         pytest.skip(message)
     servers: list[Dovecot] = []
 
-    def start(capabilities: str | None = None, port: int | None = None) -> Dovecot:
-        servers.append(Dovecot.start(capabilities, port))
+    def start(capabilities: str | None = None, port: int | None = None, tls: Tls | None = None) -> Dovecot:
+        servers.append(Dovecot.start(capabilities, port, tls))
         return servers[-1]
 
     try:
@@ -74,11 +74,17 @@ def client_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
 
 
 @pytest.fixture
-def tls_smtp_server(certificate: tuple[Path, Path]) -> Iterator[SmtpServer]:
-    """A recording SMTP server that requires STARTTLS and AUTH (user "mailer", password "pw")."""
+def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    """The server side of the test certificate."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(certificate[0]), str(certificate[1]))
-    server = SmtpServer.start(tls_context=context, credentials=("mailer", "pw"))
+    return context
+
+
+@pytest.fixture
+def tls_smtp_server(server_tls: ssl.SSLContext) -> Iterator[SmtpServer]:
+    """A recording SMTP server that requires STARTTLS and AUTH (user "mailer", password "pw")."""
+    server = SmtpServer.start(tls_context=server_tls, credentials=("mailer", "pw"))
     try:
         yield server
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -25,14 +26,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _config(root: Path, port: int, capabilities: str | None) -> str:
+def _config(root: Path, port: int, capabilities: str | None, tls: Tls | None) -> str:
+    ssl = ["ssl = no"] if tls is None else ["ssl = yes", f"ssl_cert = <{tls.cert}", f"ssl_key = <{tls.key}"]
+    imaps = (
+        [] if tls is None else ["  inet_listener imaps {", f"    port = {tls.port}", "    ssl = yes", "  }"]
+    )
     lines = [
         f"base_dir = {root}/run",
         f"state_dir = {root}/state",
         f"log_path = {root}/dovecot.log",
         "protocols = imap",
         "listen = 127.0.0.1",
-        "ssl = no",
+        *ssl,
         "disable_plaintext_auth = no",
         f"mail_location = maildir:{root}/mail/%u/Maildir",
         "passdb {",
@@ -47,13 +52,15 @@ def _config(root: Path, port: int, capabilities: str | None) -> str:
         "  inet_listener imap {",
         f"    port = {port}",
         "  }",
+        *imaps,
     ]
     if os.geteuid() != 0:
         # A non-root master cannot switch users or chroot: everything runs as the current user.
         user = pwd.getpwuid(os.geteuid()).pw_name
+        group = grp.getgrgid(os.getegid()).gr_name
         lines = [
             f"default_internal_user = {user}",
-            f"default_internal_group = {user}",
+            f"default_internal_group = {group}",
             f"default_login_user = {user}",
             *lines,
             "  chroot =",
@@ -67,6 +74,15 @@ def _config(root: Path, port: int, capabilities: str | None) -> str:
     return "\n".join([*lines, "}", *imap, "}", ""])
 
 
+@dataclass(frozen=True)
+class Tls:
+    """Certificate and key for the server, and the port of its implicit-TLS (IMAPS) listener."""
+
+    cert: Path
+    key: Path
+    port: int
+
+
 @dataclass
 class Dovecot:
     """A running Dovecot with one user (``USER`` / ``PASSWORD``) and a maildir of its own."""
@@ -75,13 +91,16 @@ class Dovecot:
     config: Path
     port: int
     process: subprocess.Popen[bytes]
+    tls: Tls | None = None
 
     @classmethod
-    def start(cls, capabilities: str | None = None, port: int | None = None) -> Dovecot:
+    def start(
+        cls, capabilities: str | None = None, port: int | None = None, tls: Tls | None = None
+    ) -> Dovecot:
         """Write a config into a fresh directory, start ``dovecot -F`` and wait until it accepts connections.
 
         ``capabilities`` replaces the advertised IMAP capabilities (to play a server without IDLE or MOVE);
-        ``port`` defaults to a free one.
+        ``port`` defaults to a free one; with ``tls`` the plain port offers STARTTLS and ``tls.port`` is IMAPS.
         """
         # A short path: Dovecot's unix sockets live in base_dir and socket paths are limited to 108 bytes.
         root = Path(tempfile.mkdtemp(prefix="dovecot-"))
@@ -97,11 +116,11 @@ class Dovecot:
             uid, gid = os.geteuid(), os.getegid()
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{root}/mail/{USER}\n")
         config = root / "dovecot.conf"
-        config.write_text(_config(root, port, capabilities))
+        config.write_text(_config(root, port, capabilities, tls))
         # The master keeps stderr open after forking: a pipe would hang, so output goes to a file.
         with open(root / "stdout.log", "wb") as output:
             process = subprocess.Popen(["dovecot", "-F", "-c", str(config)], stdout=output, stderr=output)
-        server = cls(root, config, port, process)
+        server = cls(root, config, port, process, tls)
         server._wait_ready()
         return server
 

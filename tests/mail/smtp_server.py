@@ -62,13 +62,17 @@ class SmtpServer:
         cls,
         *,
         tls_context: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
     ) -> SmtpServer:
-        """Start on a free port; with ``tls_context`` STARTTLS is required, with ``credentials`` AUTH is."""
+        """Start on a free port; with ``tls_context`` STARTTLS is required (TLS from the first byte with
+        ``implicit_tls``), with ``credentials`` AUTH is."""
         handler = RecordingHandler()
         port = free_port()
         options: dict[str, Any] = {}
-        if tls_context is not None:
+        if tls_context is not None and implicit_tls:
+            options.update(ssl_context=tls_context)
+        elif tls_context is not None:
             options.update(tls_context=tls_context, require_starttls=True)
         if credentials is not None:
 

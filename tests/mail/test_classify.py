@@ -86,3 +86,13 @@ def test_failed_with_temporary_status_is_not_permanent() -> None:
         "4.2.2",
         False,
     )
+
+
+def test_success_notice_is_a_report_but_not_a_failure() -> None:
+    headers = 'From: MAILER-DAEMON@mx.example\nSubject: Successful Mail Delivery Report\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"'
+    body = ("--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+            "Final-Recipient: rfc822; a@x.example\nAction: relayed\nStatus: 2.0.0\n\n--b--\n")  # fmt: skip
+    raw = (headers + "\n\n" + body).replace("\n", "\r\n").encode()
+    bounce = classify(parse_message(raw)).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.action, bounce.permanent) == (("a@x.example",), "delivered", False)

@@ -31,6 +31,13 @@ def test_charset_fallbacks(data: bytes, declared: str | None, expected: str) -> 
     assert decode_bytes(data, declared) == expected
 
 
+def test_a_stray_bad_byte_does_not_switch_the_whole_text_to_another_charset() -> None:
+    assert decode_bytes("報名費多少".encode() + b"\xff" + "謝謝".encode(), "utf-8") == "報名費多少\ufffd謝謝"
+    assert (
+        decode_bytes("測試".encode("big5"), "us-ascii") == "測試"
+    )  # an ASCII label over 8-bit bytes is no label
+
+
 def test_undecodable_bytes_are_replaced_not_raised() -> None:
     decoded = decode_bytes(b"\xff\xfe\xfa\x80abc", "utf-8")
     assert decoded.endswith("abc") and "\ufffd" in decoded

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from pypdf import PdfWriter
 
+from mail.extract import parse_message
 from mail.pdf_check import check_pdf
 
 
@@ -50,3 +52,14 @@ def test_password_protected_is_refused_but_an_empty_user_password_opens() -> Non
 
 def test_a_pdf_without_pages_is_empty() -> None:
     assert check_pdf(make_pdf(pages=0)).reason_code == "empty"
+
+
+def test_letters_attached_to_the_corpus_replies() -> None:
+    corpus = Path(__file__).parent / "corpus"
+    results = {}
+    for path in sorted(corpus.glob("*.eml")):
+        for attachment in parse_message(path.read_bytes()).attachments:
+            if attachment.content_type == "application/pdf":
+                results[path.name] = check_pdf(attachment.data).reason_code
+    assert results.pop("40_truncated_mime.eml") == "unreadable"  # cut off in the middle of the base64
+    assert len(results) >= 6 and set(results.values()) == {"ok"}

@@ -20,6 +20,8 @@ from mail.quotes import html_to_text, strip_quoted_text
         "------------------ 原始邮件 ------------------",
         "寄件者: 招生組 <admissions@office.example>\n寄件日期: 2026年3月2日 下午 03:15\n收件者: 王小明\n主旨: 推薦信邀請",
         "寄件者：招生組\n傳送時間：2026年3月2日\n收件者：王小明",
+        "寄件者： 招生組 <admissions@office.example>\n傳送日期： 2026年3月2日 星期一 下午 03:15\n主旨： 推薦信邀請",
+        "------------------ Original ------------------\nFrom: 招生组\nDate: Mon, Mar 2, 2026\nTo: 王磊",
         "发件人: 招生组\n发送时间: 2026年3月2日\n收件人: 王小明\n主题: 推荐信",
         "________________________________\nFrom: Admissions\nSent: Monday, March 2, 2026 3:15 PM\nTo: Prof\nSubject: x",
         "From: Admissions <admissions@office.example>\nDate: Monday, March 2, 2026\nTo: Prof\nSubject: x",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from mail.extract import parse_message
 from mail.receiver import CONNECTION_ERRORS, HandlerFailed, ImapSettings, MailboxReceiver
-from tests.mail.dovecot import PASSWORD, USER, Dovecot, free_port
+from tests.mail.dovecot import PASSWORD, USER, Dovecot, Tls, free_port
 
 
 @dataclass
@@ -273,3 +275,49 @@ async def test_mail_arriving_during_a_pass_does_not_wait_for_the_idle_renewal(do
         stop.set()
         await asyncio.wait_for(service, 10)
     assert calls == [1, 2]
+
+
+async def test_skip_backlog_leaves_old_mail_alone_on_the_first_run(dovecot: Dovecot) -> None:
+    dovecot.append(message(1))
+    dovecot.append(message(2))
+    state, handler = MemoryCheckpoints(), DedupingHandler()
+    receiver = MailboxReceiver(settings(dovecot, skip_backlog=True), state, handler)
+    try:
+        assert await receiver.run_once() == 0
+        dovecot.append(message(3))
+        assert await receiver.run_once() == 1
+    finally:
+        await receiver.close()
+    assert handler.calls == [3]
+    # Below the checkpoint counts as dealt with: the old mail is filed too, never handed to the handler.
+    assert dovecot.uids("INBOX") == []
+    assert len(dovecot.uids("Processed")) == 3
+
+
+@pytest.mark.parametrize("mode", ["imaps", "starttls"])
+async def test_tls_connections_verify_the_certificate(
+    mode: str,
+    start_dovecot: Callable[..., Dovecot],
+    certificate: tuple[Path, Path],
+    client_tls: ssl.SSLContext,
+) -> None:
+    server = start_dovecot(tls=Tls(certificate[0], certificate[1], free_port()))
+    server.append(message(1))
+    assert server.tls is not None
+    port = server.tls.port if mode == "imaps" else server.port
+    options = {"port": port, "use_ssl": mode == "imaps", "starttls": mode == "starttls"}
+
+    untrusting = MailboxReceiver(settings(server, **options), MemoryCheckpoints(), DedupingHandler())
+    with pytest.raises(ssl.SSLCertVerificationError):  # the system CAs do not know the test certificate
+        await untrusting.run_once()
+    await untrusting.close()
+
+    handler = DedupingHandler()
+    receiver = MailboxReceiver(
+        settings(server, ssl_context=client_tls, **options), MemoryCheckpoints(), handler
+    )
+    try:
+        assert await receiver.run_once() == 1
+    finally:
+        await receiver.close()
+    assert handler.effects == ["<q1@example.com>"]

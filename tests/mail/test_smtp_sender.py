@@ -109,3 +109,19 @@ async def test_untrusted_certificate_is_temporary(tls_smtp_server: SmtpServer) -
     outcome = await send(invitation(), settings)
     assert outcome.status == "temporary"
     assert tls_smtp_server.handler.received == []
+
+
+async def test_implicit_tls(server_tls: ssl.SSLContext, client_tls: ssl.SSLContext) -> None:
+    server = SmtpServer.start(tls_context=server_tls, implicit_tls=True)
+    try:
+        settings = SmtpSettings(
+            host="127.0.0.1", port=server.port, implicit_tls=True, tls_context=client_tls, timeout=5
+        )
+        assert (await send(invitation(), settings)).status == "sent"
+        plain_attempt = await send(
+            invitation(), SmtpSettings(host="127.0.0.1", port=server.port, starttls=False, timeout=0.5)
+        )
+        assert plain_attempt.status == "temporary"
+    finally:
+        server.stop()
+    assert len(server.handler.received) == 1
