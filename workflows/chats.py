@@ -21,6 +21,10 @@ class ChatInfo:
 
 async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None) -> ChatInfo:
     """The chat's settings, creating them on first contact (language from Telegram: zh unless English)."""
+    async with ctx.db.sessions() as session:  # the common case only reads: no write transaction per update
+        known = await session.get(TelegramChat, chat_id)
+        if known is not None and not known.blocked:
+            return ChatInfo(known.chat_id, known.language, known.reminders_enabled, False, False)
     now = ctx.clock.now()
     async with ctx.db.transaction() as session:
         chat = await session.get(TelegramChat, chat_id)

@@ -373,3 +373,53 @@ class Broadcast(Base):
     segment: Mapped[str] = mapped_column(String(32))
     segment_arg: Mapped[str | None] = mapped_column(String(64))
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class ProcessedMail(Base):
+    """An incoming message the mail processor has dealt with; written in the same transaction as its effects,
+    so the unique Message-ID makes handling exactly-once across crashes and re-scans."""
+
+    __tablename__ = "processed_mail"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    folder: Mapped[str] = mapped_column(String(200))
+    uid: Mapped[int] = mapped_column(BigInteger)
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # human | auto_reply | bounce | bulk
+    outcome: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MailCheckpoint(Base):
+    """How far the IMAP receiver got in one folder: (UIDVALIDITY, last UID handled)."""
+
+    __tablename__ = "mail_checkpoints"
+    folder: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+
+
+class AutoReply(Base):
+    """One automatic answer sent to an address: at most one per sender per hour (mail-loop guard)."""
+
+    __tablename__ = "auto_replies"
+    __table_args__ = (Index("ix_auto_replies_address_at", "address", "sent_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime]
+
+
+class HeldMail(Base):
+    """Mail kept for staff instead of being acted on (wrong sender, late reply, bad letter, unanswerable)."""
+
+    __tablename__ = "held_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str] = mapped_column(String(500))
+    sender: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    recommender_id: Mapped[int | None] = mapped_column(ForeignKey("recommenders.id"))
+    raw_path: Mapped[str | None] = mapped_column(String(500))  # the whole message, as a file, when kept
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None]

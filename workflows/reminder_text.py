@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from workflows.status import UploadStatus, days_left
 from workflows.status_text import colon, deadline_name, paren, upload_line, when
 
 EMAIL_RULE = "—" * 12
+# One run writes thousands of reminders about the same few moments: format each moment once.
+_when = lru_cache(maxsize=1024)(when)
+_upload_line = lru_cache(maxsize=1024)(upload_line)
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,20 @@ class ReminderFacts:
     late_since: datetime | None = None  # set when the reminder goes out late: when it was due
 
 
-def _left(f: ReminderFacts, lang: str) -> str:
-    days = days_left(f.moment, f.send_at)
+@lru_cache(maxsize=1024)
+def _left_between(moment: datetime, send_at: datetime, lang: str) -> str:
+    days = days_left(moment, send_at)
     zh = {0: "今天", 1: "明天"}.get(days, f"剩 {days} 天")
     en = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
     return paren(zh if lang == "zh" else en, lang)
 
 
+def _left(f: ReminderFacts, lang: str) -> str:
+    return _left_between(f.moment, f.send_at, lang)
+
+
 def _due(f: ReminderFacts, lang: str) -> str:
-    return f"{deadline_name(f.kind, lang)}{colon(lang)}{when(f.moment, lang)}{_left(f, lang)}"
+    return f"{deadline_name(f.kind, lang)}{colon(lang)}{_when(f.moment, lang)}{_left(f, lang)}"
 
 
 def _head(f: ReminderFacts, lang: str, zh_title: str, en_title: str) -> str:
@@ -69,7 +78,7 @@ def _payment(f: ReminderFacts, lang: str) -> list[str]:
 def _upload(f: ReminderFacts, lang: str) -> list[str]:
     zh = lang == "zh"
     lines = [_head(f, lang, "上傳提醒", "Upload reminder"), _due(f, lang), "尚未完成的項目：" if zh else "Still to do:"]
-    lines += ["  " + upload_line(u, lang) for u in f.uploads]
+    lines += ["  " + _upload_line(u, lang) for u in f.uploads]
     if any(u.reason == "pay_first" for u in f.uploads):
         lines.append("🔒 的項目需先繳費，繳費入帳後即可上傳。" if zh else "Items marked 🔒 unlock once the fee shows as paid.")
     lines.append("截止後即無法上傳或補件。" if zh else "After the deadline nothing can be uploaded or added.")
@@ -81,7 +90,7 @@ def _recommenders(f: ReminderFacts, lang: str) -> list[str]:
     lines = [_head(f, lang, "推薦函提醒", "Recommendation letters"), _due(f, lang),
              "尚未完成的推薦人：" if zh else "Recommenders who have not answered yet:"]  # fmt: skip
     for name, last in f.pending:
-        sent = f"{'最後寄送' if zh else 'last sent'} {when(last, lang)}"
+        sent = f"{'最後寄送' if zh else 'last sent'} {_when(last, lang)}"
         lines.append(f"  • {name}{paren(sent, lang)}")
     lines.append("可在 Telegram 招生助理輸入 /recommenders 重寄邀請，並附上簡短訊息。" if zh else
                  "You can resend an invitation with a short message: send /recommenders to the admissions assistant "
@@ -130,8 +139,8 @@ def _late(f: ReminderFacts, lang: str) -> list[str]:
     if f.late_since is None:
         return []
     if lang == "zh":
-        return [f"⚠️ 本提醒原定於 {when(f.late_since, 'zh')} 發送，因系統暫停服務而延後送出，敬請見諒。"]
-    return [f"⚠️ This reminder was due at {when(f.late_since, 'en')}; it is late because the service was down."]
+        return [f"⚠️ 本提醒原定於 {_when(f.late_since, 'zh')} 發送，因系統暫停服務而延後送出，敬請見諒。"]
+    return [f"⚠️ This reminder was due at {_when(f.late_since, 'en')}; it is late because the service was down."]
 
 
 def telegram_text(f: ReminderFacts, lang: str) -> str:

@@ -72,7 +72,7 @@ class Occasion:
 
 @dataclass(frozen=True)
 class Batch:
-    """The reminders of one occasion that a run would write: to send, or to record as dropped."""
+    """Up to CHUNK reminders of one occasion that a run would write: to send, or to record as dropped."""
 
     occasion: Occasion
     outcome: Literal["send", "drop"]
@@ -87,7 +87,7 @@ class RunReport:
 
     enqueued: int = 0
     dropped: int = 0
-    late: int = 0
+    late: int = 0  # of the reminders planned in this run, those carrying the "late" note
     unreachable: int = 0
     digests: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -151,8 +151,11 @@ def audience_condition(who: str) -> ColumnElement[bool]:
 
 
 def _not_written(o: Occasion, prefix: str, id_column: Any) -> ColumnElement[bool]:
+    """No outbox row with this reminder's key yet. Matching on registration_id as well lets the database
+    probe that index per registration instead of hashing the whole outbox (2 s -> 0.2 s per idle run at 100k
+    on PostgreSQL)."""
     key = literal(f"reminder:{o.rule.id}:{prefix}", String) + cast(id_column, String) + literal(f":d{o.deadline_id}", String)
-    return ~exists().where(OutboxMessage.idempotency_key == key)
+    return ~exists().where(OutboxMessage.registration_id == Registration.id, OutboxMessage.idempotency_key == key)
 
 
 def _chats() -> Any:
@@ -182,12 +185,25 @@ class _Timing:
         return self.scheduled if late else None
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """One reminder decided on, not yet rendered (texts are rendered a chunk at a time to bound memory)."""
+
+    channel: str
+    recipient: str
+    lang: str
+    key: str
+    registration_id: int
+    facts: ReminderFacts
+    payload: dict[str, Any]
+
+
 class _Builder:
-    """Turns the rows of one occasion into outbox messages in the right channel and language."""
+    """Decides the channel of each person of one occasion, and renders their messages in chunks."""
 
     def __init__(self, o: Occasion, timing: _Timing) -> None:
         self.o, self.timing = o, timing
-        self.messages: list[outbox.NewMessage] = []
+        self.pending: list[_Pending] = []
         self.unreachable = 0
 
     def facts(self, row: Any, person: str, since: datetime, **extra: Any) -> ReminderFacts:
@@ -200,6 +216,7 @@ class _Builder:
 
     def add(self, target: str, registration_id: int, facts: ReminderFacts, chat: tuple[int, str] | None,
             email: str | None, **payload: Any) -> None:  # fmt: skip
+        """Telegram when the rule allows and a chat takes reminders, else email; neither: unreachable."""
         o, rule = self.o, self.o.rule
         channel = rule.channel
         if channel == "auto":
@@ -207,21 +224,25 @@ class _Builder:
         if (channel == "telegram" and not chat) or (channel == "email" and not email):
             self.unreachable += 1
             return
+        recipient, lang = (str(chat[0]), chat[1]) if channel == "telegram" and chat else (email or "", "zh")
         data = {"rule": rule.id, "who": rule.who, "deadline_id": o.deadline_id, "moment": o.moment.isoformat(),
                 "registration_id": registration_id, "serial": facts.serial, "late": facts.late_since is not None,
                 **payload}  # fmt: skip
         key = reminder_key(rule.id, target, o.deadline_id)
-        common = dict(idempotency_key=key, template=rule.template, not_before=self.timing.not_before,
-                      urgent=rule.urgent, registration_id=registration_id)  # fmt: skip
-        if channel == "telegram":
-            assert chat is not None
-            self.messages.append(outbox.NewMessage("telegram", str(chat[0]), payload=data, lang=chat[1],
-                                                   body=telegram_text(facts, chat[1]), **common))  # type: ignore[arg-type]  # fmt: skip
+        self.pending.append(_Pending(channel, recipient, lang, key, registration_id, facts, data))
+
+    def render(self, p: _Pending) -> outbox.NewMessage:
+        """The outbox row: the whole text in `body` (Telegram: the chat's language; email: zh then en)."""
+        payload = p.payload
+        if p.channel == "telegram":
+            body = telegram_text(p.facts, p.lang)
         else:
-            assert email is not None
-            subject, body = email_text(facts)
-            self.messages.append(outbox.NewMessage("email", email, payload={**data, "subject": subject}, body=body,
-                                                   **common))  # type: ignore[arg-type]  # fmt: skip
+            subject, body = email_text(p.facts)
+            payload = {**payload, "subject": subject}
+        rule = self.o.rule
+        return outbox.NewMessage(p.channel, p.recipient, p.key, rule.template, payload, body=body, lang=p.lang,
+                                 not_before=self.timing.not_before, urgent=rule.urgent,
+                                 registration_id=p.registration_id)  # fmt: skip
 
 
 async def _registration_batch(session: AsyncSession, o: Occasion, b: _Builder) -> None:
@@ -275,12 +296,16 @@ async def _open_uploads(
     for reg_id, code in uploaded.all():
         done.setdefault(reg_id, set()).add(code)
     placeholder = Upload(item_code="", file_name="", size_bytes=0)  # only "is there an upload" matters here
+    # Thousands of registrations share a (program, paid, uploaded items) state: compute each state once.
+    states: dict[tuple[int, bool, frozenset[str]], tuple[UploadStatus, ...]] = {}
     result = {}
     for row in rows:
-        codes = done.get(row.id, set())
-        pairs = [(item, placeholder if item.code in codes else None) for item in items.get(row.program_id, [])]
-        states = _upload_states(pairs, bool(row.paid), closed=False)  # the same lock rules as /status
-        result[row.id] = tuple(u for u in states if u.state != "done" and u.required)
+        state = (row.program_id, bool(row.paid), frozenset(done.get(row.id, ())))
+        if state not in states:
+            pairs = [(item, placeholder if item.code in state[2] else None) for item in items.get(row.program_id, [])]
+            found = _upload_states(pairs, state[1], closed=False)  # the same lock rules as /status
+            states[state] = tuple(u for u in found if u.state != "done" and u.required)
+        result[row.id] = states[state]
     return result
 
 
@@ -351,8 +376,13 @@ async def plan(ctx: Context, book: RuleBook | None = None) -> AsyncIterator[Batc
                 await _recommender_batch(session, o, builder)
             else:
                 await _registration_batch(session, o, builder)
-        if builder.messages or builder.unreachable:
-            yield Batch(o, "drop" if reason else "send", reason, builder.messages, builder.unreachable)
+        unreachable = builder.unreachable
+        for start in range(0, len(builder.pending), CHUNK):
+            messages = [builder.render(p) for p in builder.pending[start : start + CHUNK]]
+            yield Batch(o, "drop" if reason else "send", reason, messages, unreachable)
+            unreachable = 0  # counted once per occasion
+        if unreachable:
+            yield Batch(o, "drop" if reason else "send", reason, [], unreachable)
 
 
 async def write(ctx: Context, batch: Batch) -> int:
@@ -363,16 +393,14 @@ async def write(ctx: Context, batch: Batch) -> int:
     now = ctx.clock.now()
     async with ctx.db.transaction() as session:
         added = 0
-        for start in range(0, len(batch.messages), CHUNK):
-            added += await outbox.enqueue(session, batch.messages[start : start + CHUNK], now)
+        added += await outbox.enqueue(session, batch.messages, now)
         if batch.outcome == "drop" and added:
             keys = [m.idempotency_key for m in batch.messages]
-            for start in range(0, len(keys), CHUNK):
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.idempotency_key.in_(keys[start : start + CHUNK]), OutboxMessage.state == "pending")
-                    .values(state="cancelled", last_error=f"dropped: {batch.reason}"[:500])
-                )
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.idempotency_key.in_(keys), OutboxMessage.state == "pending")
+                .values(state="cancelled", last_error=f"dropped: {batch.reason}"[:500])
+            )
             o = batch.occasion
             audit.record(session, now, ACTOR, "reminder_dropped", f"{o.rule.id}:d{o.deadline_id}", count=added,
                          reason=batch.reason, date=o.moment.isoformat())  # fmt: skip

@@ -17,12 +17,17 @@ class ConfigError(Exception):
     """A missing or malformed setting; the message names the variable in one line."""
 
 
-def default_db_url() -> str:
-    """SQLite file in the user's data folder, so every command works from any directory."""
+def default_data_dir() -> Path:
+    """The user's data folder for the assistant (created when missing)."""
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     folder = base / "admissions-assistant"
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{folder / 'admissions.db'}"
+    return folder
+
+
+def default_db_url() -> str:
+    """SQLite file in the user's data folder, so every command works from any directory."""
+    return f"sqlite+aiosqlite:///{default_data_dir() / 'admissions.db'}"
 
 
 def _parse_quiet_hours(value: str) -> tuple[time, time]:
@@ -68,6 +73,7 @@ class Settings(BaseSettings):
     mail_from: str | None = None
     mail_reply_address: str | None = None
     staff_email: str | None = None
+    letters_dir: Path = Field(default_factory=lambda: default_data_dir() / "letters")
 
     quiet_hours: str = "22:00-08:00"
 

@@ -1,0 +1,163 @@
+"""Bot benchmark against the local Bot API stand-in: updates handled per second, reply latency p50/p99 for FAQ
+and /status messages, and broadcast throughput as a share of the configured rate limit.
+
+    python -m bench.bot [--updates 1500] [--broadcast 600]
+
+Targets (issue 4): 300 updates/s and p99 under 50 ms; broadcast at least 95% of the limit with zero 429s when
+the stand-in enforces Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from bench.common import peak_rss_mb, percentiles
+from bot.app import build_bot
+from bot.sandbox import BotApiSandbox, FloodLimits
+from bot.service import BotService
+from knowledge import load_knowledge
+from workflows.broadcasts import create_broadcast
+from workflows.context import Context
+from workflows.db import Database
+from workflows.demo import load_demo
+from workflows.migrate import upgrade
+from workflows.models import ChatLink, Registration, TelegramChat
+from workflows.settings import Settings
+
+FIRST_USER = 9_100_000_000
+QUESTIONS = ["碩專班報名費多少", "轉學考照片規格", "How long until an ATM payment shows up?", "北商二技可以代理報到嗎",
+             "境外臺生報名費"]  # fmt: skip
+
+
+async def link_users(ctx: Context, count: int) -> None:
+    """Give `count` users a linked registration each (as /login would)."""
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as session:
+        regs = list(await session.scalars(select(Registration.id).order_by(Registration.id).limit(count)))
+        await session.execute(insert(TelegramChat), [
+            {"chat_id": FIRST_USER + i, "user_id": FIRST_USER + i, "language": "zh", "reminders_enabled": True,
+             "blocked": False, "first_seen_at": now} for i in range(len(regs))])  # fmt: skip
+        await session.execute(insert(ChatLink), [
+            {"user_id": FIRST_USER + i, "chat_id": FIRST_USER + i, "registration_id": r, "linked_at": now}
+            for i, r in enumerate(regs)])  # fmt: skip
+
+
+async def replies_latency(sandbox: BotApiSandbox, texts: list[tuple[int, str]], rate: float) -> tuple[float, list[float]]:
+    """Push updates at `rate`/s from distinct users; return updates/s and each first-reply latency (ms)."""
+    pushed: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    done = asyncio.Event()
+
+    first = len(sandbox.all_sent())
+
+    async def watch() -> None:
+        seen = first
+        while len(answered) < len(texts):
+            await sandbox.wait_until(lambda: len(sandbox.all_sent()) > seen, timeout=30)  # noqa: B023
+            now = time.perf_counter()
+            sent = sandbox.all_sent()
+            for message in sent[seen:]:
+                answered.setdefault(message["chat"]["id"], now)
+            seen = len(sent)
+        done.set()
+
+    watcher = asyncio.create_task(watch())
+    start = time.perf_counter()
+    for n, (user, text) in enumerate(texts):
+        pushed[user] = time.perf_counter()
+        sandbox.push_message(user, text)
+        delay = start + (n + 1) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    await asyncio.wait_for(done.wait(), 120)
+    await watcher
+    elapsed = max(answered.values()) - start
+    return len(texts) / elapsed, [(answered[u] - pushed[u]) * 1000 for u in pushed]
+
+
+async def start_serve(sandbox: BotApiSandbox, url: str, log: Path) -> asyncio.subprocess.Process:
+    """`assistant serve` against the stand-in, reporting its own peak memory when it stops."""
+    env = {**os.environ, "ADMISSIONS_DB_URL": url, "ADMISSIONS_DEMO": "1", "TELEGRAM_BOT_TOKEN": sandbox.token,
+           "TELEGRAM_API_BASE": sandbox.base_url, "TELEGRAM_GLOBAL_RATE": "2000", "TELEGRAM_CHAT_RATE": "50"}  # fmt: skip
+    with log.open("wb") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import resource, runpy, sys; sys.argv = ['assistant', 'serve']\n"
+            "try:\n    runpy.run_module('cli', run_name='__main__')\nfinally:\n"
+            "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)",
+            env=env, stdout=out, stderr=out)  # fmt: skip
+
+
+def serve_peak_rss_mb(log: Path) -> float:
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("PEAK_RSS_KB"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"assistant serve did not report its memory:\n{log.read_text()[-2000:]}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--updates", type=int, default=1500)
+    parser.add_argument("--rate", type=float, default=300.0, help="updates pushed per second")
+    parser.add_argument("--broadcast", type=int, default=600, help="chats for the broadcast run at 30/s")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(admissions_db_url=url, admissions_demo=True, telegram_global_rate=2000,
+                            telegram_chat_rate=50)  # fmt: skip
+        db = Database(url)
+        await upgrade(db)
+        ctx = Context(db=db, settings=settings)
+        await load_demo(ctx, per_round=max(args.updates // 5, args.broadcast // 5) + 1)
+        await link_users(ctx, max(args.updates, args.broadcast))
+        kb = load_knowledge()
+        async with BotApiSandbox() as sandbox:
+            # The bot runs as `assistant serve` in its own process, as in production; this process is the
+            # Telegram side only.
+            serve = await start_serve(sandbox, url, Path(tmp) / "serve.log")
+            await sandbox.wait_until(lambda: sandbox.calls["getUpdates"] > 0, timeout=30)
+            faq = [(FIRST_USER + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(args.updates)]
+            rate, faq_ms = await replies_latency(sandbox, faq, args.rate)
+            print(f"FAQ     {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
+                  f"reply p50 {percentiles(faq_ms)[0]:.1f} ms p99 {percentiles(faq_ms)[1]:.1f} ms")
+            status = [(FIRST_USER + i, "/status") for i in range(args.updates)]
+            rate, status_ms = await replies_latency(sandbox, status, args.rate)
+            print(f"/status {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
+                  f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms")
+            serve.send_signal(signal.SIGTERM)
+            await serve.wait()
+            print(f"assistant serve peak RSS {serve_peak_rss_mb(Path(tmp) / 'serve.log'):.0f} MB")
+        # Broadcast at Telegram's real limits, the stand-in enforcing them.
+        settings = settings.model_copy(update={"telegram_global_rate": 30.0, "telegram_chat_rate": 1.0})
+        ctx = Context(db=db, settings=settings)
+        async with BotApiSandbox(limits=FloodLimits()) as sandbox:
+            bot = build_bot(sandbox.token, sandbox.base_url)
+            broadcast = await create_broadcast(ctx, staff="bench", text="benchmark", segment="all")
+            stop = asyncio.Event()
+            start = time.perf_counter()
+            service = asyncio.create_task(BotService(ctx, kb, bot, polling_timeout=1).run(stop))
+            target = args.broadcast
+            await sandbox.wait_until(lambda: sum("benchmark" in m["text"] for m in sandbox.all_sent()) >= target,
+                                     timeout=target / 20 + 60)  # fmt: skip
+            elapsed = time.perf_counter() - start
+            stop.set()
+            await service
+            await bot.session.close()
+            sent = sum("benchmark" in m["text"] for m in sandbox.all_sent())
+            print(f"broadcast #{broadcast}: first {target} of {sent} messages in {elapsed:.1f} s = "
+                  f"{target / elapsed:.1f}/s = {target / elapsed / 30:.0%} of the 30/s limit, "
+                  f"429s received: {sandbox.too_many_requests}")
+        await db.dispose()
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

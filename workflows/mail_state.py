@@ -1,0 +1,250 @@
+"""What the mail processor remembers: IMAP checkpoints, handled Message-IDs, automatic answers, held mail,
+and undeliverable addresses.
+
+Functions that take a session work inside the caller's transaction, so that the Message-ID record and the
+effects of handling a message commit together (or not at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workflows.bulk import insert_ignore, upsert
+from workflows.context import Context
+from workflows.identity import redact_ids
+from workflows.models import (
+    Applicant,
+    AutoReply,
+    Handoff,
+    HeldMail,
+    MailCheckpoint,
+    OutboxMessage,
+    ProcessedMail,
+    Question,
+    Recommender,
+    Registration,
+)
+
+AUTO_REPLY_WINDOW = timedelta(hours=1)
+MAX_HELD_TEXT = 20_000
+
+
+class DbCheckpoints:
+    """The receiver's CheckpointStore (mail.receiver) kept in the store, so a restart resumes where it was."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def load(self, folder: str) -> tuple[int, int] | None:
+        """(uidvalidity, last_uid) saved for ``folder``, or None the first time."""
+        async with self._ctx.db.sessions() as session:
+            row = await session.get(MailCheckpoint, folder)
+            return (int(row.uidvalidity), int(row.last_uid)) if row else None
+
+    async def save(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        """Remember that every UID up to ``last_uid`` under ``uidvalidity`` has been handled."""
+        async with self._ctx.db.transaction() as session:
+            await upsert(
+                session, MailCheckpoint.__table__,
+                [{"folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid}],
+                ["folder"], ["uidvalidity", "last_uid"],
+            )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """The dedupe row of one incoming message."""
+
+    message_id: str
+    folder: str
+    uid: int
+    sender: str
+    kind: str
+
+
+async def is_processed(ctx: Context, message_id: str) -> bool:
+    """Whether a message was already handled (a cheap check before any work; the insert is the real guard)."""
+    async with ctx.db.sessions() as session:
+        found = await session.scalar(select(ProcessedMail.id).where(ProcessedMail.message_id == message_id))
+        return found is not None
+
+
+async def record_processed(session: AsyncSession, record: MailRecord, outcome: str, now: datetime) -> bool:
+    """Claim the message's Message-ID in the caller's transaction; False when another run already did."""
+    row = {"message_id": record.message_id[:500], "folder": record.folder, "uid": record.uid,
+           "sender": record.sender[:254], "kind": record.kind, "outcome": outcome, "handled_at": now}  # fmt: skip
+    return await insert_ignore(session, ProcessedMail.__table__, [row], ["message_id"]) == 1
+
+
+async def set_outcome(session: AsyncSession, message_id: str, outcome: str) -> None:
+    """Record what handling the message came to (after the effects are decided)."""
+    await session.execute(
+        update(ProcessedMail).where(ProcessedMail.message_id == message_id[:500]).values(outcome=outcome)
+    )
+
+
+async def take_auto_reply(session: AsyncSession, address: str, now: datetime) -> bool:
+    """Reserve the one automatic answer an address may get per hour; False when it already had one.
+
+    Two auto-responders answering each other stop here: the second message within the hour gets nothing.
+    """
+    address = address.strip().lower()
+    recent = await session.scalar(
+        select(func.count()).where(AutoReply.address == address, AutoReply.sent_at > now - AUTO_REPLY_WINDOW)
+    )
+    if recent:
+        return False
+    session.add(AutoReply(address=address, sent_at=now))
+    return True
+
+
+async def hold_mail(
+    session: AsyncSession, *, reason: str, message_id: str, sender: str, subject: str, text: str, now: datetime,
+    recommender_id: int | None = None, raw_path: str | None = None,
+) -> int:  # fmt: skip
+    """Keep a message for staff (national IDs in its text masked); returns the held row's id."""
+    row = HeldMail(
+        reason=reason, message_id=message_id[:500], sender=sender[:254], subject=redact_ids(subject)[:500],
+        text=redact_ids(text)[:MAX_HELD_TEXT], recommender_id=recommender_id, raw_path=raw_path, received_at=now,
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+@dataclass(frozen=True)
+class BouncedRecommender:
+    """A recommender whose address bounced, and the registration whose applicant should hear of it."""
+
+    id: int
+    name: str
+    registration_id: int
+    serial: str
+
+
+@dataclass(frozen=True)
+class BounceMarks:
+    """Who an undeliverable address belonged to."""
+
+    applicants: tuple[int, ...]
+    recommenders: tuple[BouncedRecommender, ...]
+
+
+async def mark_undeliverable(session: AsyncSession, addresses: list[str]) -> BounceMarks:
+    """Flag applicants' and recommenders' addresses as undeliverable; returns only those newly flagged."""
+    wanted = sorted({a.strip().lower() for a in addresses if a.strip()})
+    if not wanted:
+        return BounceMarks((), ())
+    applicants = list(
+        await session.scalars(
+            update(Applicant)
+            .where(func.lower(Applicant.email).in_(wanted), Applicant.email_undeliverable.is_(False))
+            .values(email_undeliverable=True)
+            .returning(Applicant.id)
+        )
+    )
+    rec_ids = list(
+        await session.scalars(
+            update(Recommender)
+            .where(func.lower(Recommender.email).in_(wanted), Recommender.email_undeliverable.is_(False))
+            .values(email_undeliverable=True)
+            .returning(Recommender.id)
+        )
+    )
+    rows = (
+        await session.execute(
+            select(Recommender.id, Recommender.name, Registration.id, Registration.serial)
+            .join(Registration, Registration.id == Recommender.registration_id)
+            .where(Recommender.id.in_(rec_ids))
+            .order_by(Recommender.id)
+        )
+    ).all()
+    return BounceMarks(tuple(applicants), tuple(BouncedRecommender(*row) for row in rows))
+
+
+async def undeliverable_among(ctx: Context, addresses: list[str]) -> set[str]:
+    """Which of these addresses (lower-cased) are known to bounce."""
+    wanted = sorted({a.strip().lower() for a in addresses})
+    if not wanted:
+        return set()
+    async with ctx.db.sessions() as session:
+        found = set(
+            await session.scalars(
+                select(func.lower(Applicant.email)).where(
+                    func.lower(Applicant.email).in_(wanted), Applicant.email_undeliverable.is_(True)
+                )
+            )
+        )
+        found |= set(
+            await session.scalars(
+                select(func.lower(Recommender.email)).where(
+                    func.lower(Recommender.email).in_(wanted), Recommender.email_undeliverable.is_(True)
+                )
+            )
+        )
+    return found
+
+
+async def bounced_addresses(session: AsyncSession, outbox_row: int | None, reported: list[str]) -> list[str]:
+    """The addresses a bounce may mark: the recipient of our own returned message (found by its outbox row),
+    else the reported recipients we have actually sent mail to; a forged bounce marks nothing else."""
+    if outbox_row is not None:
+        recipient = await session.scalar(
+            select(OutboxMessage.recipient).where(OutboxMessage.id == outbox_row, OutboxMessage.channel == "email")
+        )
+        if recipient:
+            return [recipient]
+    wanted = sorted({a.strip().lower() for a in reported if a.strip()})
+    if not wanted:
+        return []
+    mailed = await session.scalars(
+        select(func.lower(OutboxMessage.recipient))
+        .where(OutboxMessage.channel == "email", func.lower(OutboxMessage.recipient).in_(wanted),
+               OutboxMessage.state == "sent")
+        .distinct()
+    )  # fmt: skip
+    return sorted(mailed)
+
+
+@dataclass(frozen=True)
+class AddressRegistration:
+    """A registration whose applicant's email on file is a given address."""
+
+    registration_id: int
+    round_id: str
+
+
+async def registrations_of_address(ctx: Context, address: str) -> list[AddressRegistration]:
+    """Registrations (not withdrawn) whose applicant has this email on file: the only ones an email about
+    personal data may be answered with."""
+    async with ctx.db.sessions() as session:
+        rows = await session.execute(
+            select(Registration.id, Registration.round_id)
+            .join(Applicant, Applicant.id == Registration.applicant_id)
+            .where(func.lower(Applicant.email) == address.strip().lower(), Registration.status == "registered")
+            .order_by(Registration.id)
+        )
+        return [AddressRegistration(*row) for row in rows.all()]
+
+
+def add_email_question(
+    session: AsyncSession, *, asker: str, text: str, lang: str, status: str, entry_id: str | None,
+    round_id: str | None, confidence: float, now: datetime,
+) -> None:  # fmt: skip
+    """Log an emailed question in the caller's transaction (IDs masked), as the bot logs its questions."""
+    session.add(Question(channel="email", asker=asker[:64], text=redact_ids(text)[:1000], lang=lang, status=status,
+                         entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=now))  # fmt: skip
+
+
+async def add_email_handoff(session: AsyncSession, *, asker: str, lang: str, question: str, serial: str | None,
+                            now: datetime) -> int:  # fmt: skip
+    """Pass an emailed question to staff in the caller's transaction (IDs masked); returns the handoff id."""
+    row = Handoff(channel="email", asker=asker, lang=lang, question=redact_ids(question)[:4000], serial=serial,
+                  created_at=now)  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return row.id
