@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from workflows.bulk import insert_ignore
 from workflows.context import Context
 from workflows.models import TelegramChat
 
@@ -26,17 +27,17 @@ async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language
         if known is not None and not known.blocked:
             return ChatInfo(known.chat_id, known.language, known.reminders_enabled, False, False)
     now = ctx.clock.now()
+    lang = "en" if (telegram_language or "").lower().startswith("en") else "zh"
     async with ctx.db.transaction() as session:
-        chat = await session.get(TelegramChat, chat_id)
-        new = chat is None
-        if chat is None:
-            lang = "en" if (telegram_language or "").lower().startswith("en") else "zh"
-            chat = TelegramChat(chat_id=chat_id, user_id=user_id, language=lang, first_seen_at=now)
-            session.add(chat)
-            await session.flush()  # fills the column defaults (reminders on, not blocked)
-        elif chat.blocked:  # writing to us again means the block is over
+        # Two workers may see a new chat at once: the insert is a no-op for the second.
+        new = await insert_ignore(session, TelegramChat.__table__, [
+            {"chat_id": chat_id, "user_id": user_id, "language": lang, "reminders_enabled": True, "blocked": False,
+             "first_seen_at": now}], ["chat_id"]) == 1  # fmt: skip
+        chat = await session.get(TelegramChat, chat_id, populate_existing=True)
+        assert chat is not None
+        if chat.blocked:  # writing to us again means the block is over
             chat.blocked, chat.blocked_at = False, None
-        return ChatInfo(chat.chat_id, chat.language, chat.reminders_enabled, chat.blocked, new)
+        return ChatInfo(chat.chat_id, chat.language, chat.reminders_enabled, False, new)
 
 
 async def set_language(ctx: Context, chat_id: int, language: str) -> None:

@@ -130,7 +130,7 @@ class Office:
         assert serial in done[-1]["text"], done
 
 
-async def _seed(ctx: Context) -> dict[str, int]:
+async def seed(ctx: Context) -> dict[str, int]:
     async with ctx.db.transaction() as session:
         await install_round(session, SPEC)
     rows = [
@@ -156,7 +156,7 @@ async def _seed(ctx: Context) -> dict[str, int]:
 
 @pytest.fixture
 async def office(ctx: Context, kb: KnowledgeBase) -> AsyncIterator[Office]:
-    registrations = await _seed(ctx)
+    registrations = await seed(ctx)
     async with BotApiSandbox(seed=115) as sandbox:
         bot = build_bot(sandbox.token, sandbox.base_url)
         stop = asyncio.Event()

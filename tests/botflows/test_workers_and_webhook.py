@@ -1,0 +1,95 @@
+"""Several bot workers share conversations (store or Redis storage); webhook mode end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import Update
+
+from bot.app import build_bot, build_dispatcher
+from bot.deps import BotDeps
+from bot.fsm_storage import StoreStorage
+from bot.sandbox import BotApiSandbox
+from bot.service import WEBHOOK_PATH, BotService
+from knowledge import KnowledgeBase
+from tests.botflows.conftest import ALICE_TG, seed
+from workflows.context import Context
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _redis_storage() -> BaseStorage:
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    storage = RedisStorage.from_url(REDIS_URL, key_builder=DefaultKeyBuilder(prefix=f"test-{uuid.uuid4().hex[:8]}"))
+    try:
+        await storage.redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
+        await storage.close()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required under CI=true: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    return storage
+
+
+@pytest.mark.parametrize("backend", ["store", "redis"])
+async def test_two_workers_share_one_conversation(ctx: Context, kb: KnowledgeBase, backend: str) -> None:
+    """Updates of one conversation land on alternating workers, as behind a load balancer."""
+    await seed(ctx)
+    storages = [StoreStorage(ctx), StoreStorage(ctx)] if backend == "store" else [
+        await _redis_storage(), await _redis_storage()]  # fmt: skip
+    if backend == "redis":  # both workers must use the same prefix: share the first one's key builder
+        storages[1].key_builder = storages[0].key_builder  # type: ignore[attr-defined]
+    async with BotApiSandbox(seed=5) as sandbox:
+        bot = build_bot(sandbox.token, sandbox.base_url)
+        workers = [build_dispatcher(BotDeps(ctx, kb), storage) for storage in storages]
+        try:
+            for n, text in enumerate(["/serial", "A123456789", "79/03"]):
+                update = sandbox.push_message(ALICE_TG, text)
+                await workers[n % 2].feed_update(bot, Update.model_validate(update, context={"bot": bot}))
+            replies = [m["text"] for m in sandbox.sent(ALICE_TG)]
+            assert "MD0026" in replies[-1], replies
+        finally:
+            for storage in storages:
+                await storage.close()
+            await bot.session.close()
+
+
+async def test_webhook_mode(ctx: Context, kb: KnowledgeBase) -> None:
+    port = _free_port()
+    settings = ctx.settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_secret": "s3cret-token",
+        "telegram_webhook_listen": f"127.0.0.1:{port}"})  # fmt: skip
+    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    async with BotApiSandbox(seed=3) as sandbox:
+        bot = build_bot(sandbox.token, sandbox.base_url)
+        stop = asyncio.Event()
+        task = asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop))
+        try:
+            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 1, timeout=10)
+            sandbox.push_message(4242, "/start")
+            replies = await sandbox.wait_for_sent(4242, 1, timeout=10)
+            assert "招生助理" in replies[0]["text"]
+            async with aiohttp.ClientSession() as http:
+                url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+                wrong: Any = await http.post(url, json={"update_id": 1}, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": "wrong"})  # fmt: skip
+                assert wrong.status == 401
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await bot.session.close()
