@@ -32,26 +32,28 @@ MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost m
 
 
 class Calibration(BaseModel):
-    """Turns a match score into a confidence; fitted on the dev split by `python -m bench.faq_eval --calibrate`.
+    """Turns a match into a confidence and a decision; fitted on dev by `python -m bench.faq_eval --calibrate`.
 
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
-                         + unknown * (share of the question's words found in no entry and no brochure) + intercept)
-    Below `threshold`, below `min_score`, or with more than `max_unknown` of unknown words: unsure. `passage`: share of the question a brochure passage must cover to be quoted.
-    `ambiguity`: other rounds' entries on the same topic scoring within this of the best make the answer
-    depend on the round.
+                         + unknown * (share of the question's words no entry and no brochure uses) + intercept)
+
+    Unsure when the confidence is below `threshold`, the score below `min_score`, or the unknown share above
+    `max_unknown`. Another round's entry on the same topic scoring within `ambiguity` of the best (and
+    confident on its own) makes the answer depend on the round. A brochure paragraph is quoted when it covers
+    at least `passage` of the question. The defaults are a recent fit, used when calibration.yaml is missing.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    slope: float = 12.0
+    slope: float = 3.0
     margin: float = 6.0
-    unknown: float = -6.0
-    intercept: float = -6.0
-    threshold: float = 0.5
-    passage: float = 0.92
-    ambiguity: float = 0.15
-    min_score: float = 0.0
-    max_unknown: float = 1.0
+    unknown: float = -1.2
+    intercept: float = -0.4
+    threshold: float = 0.475
+    passage: float = 0.7
+    ambiguity: float = 1.0
+    min_score: float = 0.15
+    max_unknown: float = 0.8
     weights: MatchWeights = MatchWeights()
 
     def confidence(self, decision: Decision) -> float:
@@ -93,7 +95,8 @@ class KnowledgeBase:
         self._normalizer = normalizer
         self._rounds_by_id = {r.id: r for r in self.rounds}
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
-        self._refuse = alternation(normalizer.fold(phrase) for phrase in scope.refuse)
+        # Requests we refuse and subjects no document covers: "unsure" whatever the entries say.
+        self._never = alternation(normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics))
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
 
@@ -122,14 +125,15 @@ class KnowledgeBase:
         lang: str | None = None,
         weights: MatchWeights | None = None,
     ) -> Answer | Decision:
-        """The first half of `ask`: an Answer for personal / other-school questions, else the ranking.
+        """The first half of `ask`: an Answer when the question is routed (personal, another school, a
+        request we refuse), else the ranking.
 
         `weights` overrides the calibrated ones (the evaluation uses it to tune them).
         """
         question = question[:MAX_QUESTION]
         lang = lang if lang in ("zh", "en") else detect_language(question)
         folded = self._normalizer.fold(question)
-        if self._refuse.search(folded):
+        if self._never.search(folded):
             return Answer("unsure", "", lang)
         kind = personal_kind(folded)
         if kind:
@@ -176,13 +180,14 @@ class KnowledgeBase:
         # would be answered with confidence on its own; a question naming something only one round has
         # (a department, a form) scores clearly lower elsewhere.
         other_topic = decision.score - decision.margin
-        topic_rounds = sorted({
+        close = {
             s.entry.round for s in ranked
             if s.entry.topic == best.topic and s.entry.round != ALL_ROUNDS
             and s.score >= ranked[0].score - calibration.ambiguity
             and calibration.confidence(replace(decision, score=s.score, margin=s.score - other_topic))
             >= calibration.threshold
-        })
+        }
+        topic_rounds = [r.id for r in self.rounds if r.id in close]  # in the order of rounds.yaml
         if best.round != ALL_ROUNDS and len(topic_rounds) > 1:
             names = [self._rounds_by_id[r].name(lang) for r in topic_rounds]
             return Answer(

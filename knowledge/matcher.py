@@ -37,10 +37,10 @@ class MatchWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cosine: float = 0.5
-    fuzzy: float = 0.2
-    question_cover: float = 0.2
-    answer_cover: float = 0.1
+    cosine: float = 0.3
+    fuzzy: float = 0.1
+    question_cover: float = 0.1
+    answer_cover: float = 0.5
 
 
 @dataclass(frozen=True)

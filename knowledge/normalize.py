@@ -26,8 +26,6 @@ _SPACES_RE = re.compile(r"\s+")
 _VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什"}
 # Unigrams help with typos, but alone they carry less meaning than bigrams and words.
 UNIGRAM_WEIGHT = 0.4
-# Bigrams inside a canonical synonym: some evidence, less than the synonym itself.
-PART_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -124,10 +122,15 @@ def alternation(terms: Iterable[str]) -> re.Pattern[str]:
     latin = sorted(t for t in unique if is_latin(t))
     parts = []
     if cjk:
-        parts.append(_trie_pattern(cjk, ""))
+        parts.append(_first_chars(cjk) + _trie_pattern(cjk, ""))
     if latin:
-        parts.append(r"(?<![a-z])" + _trie_pattern(latin, "(?![a-z])"))
+        parts.append(r"(?<![a-z])" + _first_chars(latin) + _trie_pattern(latin, "(?![a-z])"))
     return re.compile("|".join(parts))
+
+
+def _first_chars(terms: list[str]) -> str:
+    # One set lookup rejects most positions before any branch of the tree is tried.
+    return "(?=[" + "".join(sorted({re.escape(t[0]) for t in terms})) + "])"
 
 
 def _stem(word: str) -> str:
@@ -144,14 +147,24 @@ def _stem(word: str) -> str:
 def _plain_tokens(segment: str) -> list[tuple[str, float]]:
     tokens: list[tuple[str, float]] = []
     for run in _WORD_RE.findall(segment):
-        if _CJK_RE.match(run):
-            tokens.extend((ch, UNIGRAM_WEIGHT) for ch in run)
-            tokens.extend((run[i : i + 2], 1.0) for i in range(len(run) - 1))
+        if run[0] >= "\u3400":  # a CJK run (the only runs starting above ASCII)
+            tokens += [(ch, UNIGRAM_WEIGHT) for ch in run]
+            tokens += [(run[i : i + 2], 1.0) for i in range(len(run) - 1)]
         elif run[0].isdigit():
             tokens.append((run, 1.0))
         else:
             tokens.append((_stem(run), 1.0))
     return tokens
+
+
+def _canonical_tokens(canonical: str) -> tuple[tuple[str, float], ...]:
+    tokens = [(canonical, 1.0)]
+    if not is_latin(canonical):
+        # Its characters and bigrams too, so 多少錢 still meets a plain 多少.
+        tokens += [(ch, UNIGRAM_WEIGHT) for ch in canonical]
+        if len(canonical) > 2:
+            tokens += [(canonical[i : i + 2], 1.0) for i in range(len(canonical) - 1)]
+    return tuple(tokens)
 
 
 class Normalizer:
@@ -168,6 +181,7 @@ class Normalizer:
                 mapping[self.fold(word)] = canonical
         mapping.pop("", None)
         self._mapping = mapping
+        self._canonical_tokens = {c: _canonical_tokens(c) for c in set(mapping.values()) if c}
         self._pattern = alternation(mapping)
 
     def fold(self, text: str) -> str:
@@ -186,16 +200,12 @@ class Normalizer:
         for match in self._pattern.finditer(base):
             segment = base[position : match.start()]
             parts.append(segment)
-            tokens.extend(_plain_tokens(segment))
-            canonical = self._mapping[_SPACES_RE.sub(" ", match.group())]
+            tokens += _plain_tokens(segment)
+            found = match.group()
+            canonical = self._mapping[found if " " not in found else _SPACES_RE.sub(" ", found)]
             if canonical:
                 parts.append(f" {canonical} ")
-                tokens.append((canonical, 1.0))
-                if not is_latin(canonical):
-                    # Its characters and bigrams too, so 多少錢 still meets a plain 多少.
-                    tokens.extend((ch, UNIGRAM_WEIGHT) for ch in canonical)
-                    if len(canonical) > 2:
-                        tokens.extend((canonical[i : i + 2], PART_WEIGHT) for i in range(len(canonical) - 1))
+                tokens += self._canonical_tokens[canonical]
             position = match.end()
         tail = base[position:]
         parts.append(tail)

@@ -45,6 +45,7 @@ class Scope(BaseModel):
     schools: dict[str, tuple[str, ...]] = {}
     other_schools: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
+    off_topics: tuple[str, ...] = ()
     refuse: tuple[str, ...] = ()
 
 

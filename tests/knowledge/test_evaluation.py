@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from knowledge import KnowledgeBase
 from knowledge.evaluation import EvalItem, Prediction, is_correct, load_eval, measure, percentile, split_of
@@ -52,9 +55,21 @@ def test_p99_latency_under_5_ms(real_kb: KnowledgeBase) -> None:
     latencies = []
     for item in items:
         fastest = float("inf")
-        for _ in range(3):  # the fastest of three: other processes share this machine
+        for _ in range(5):  # the fastest of five: other processes share this machine
             start = time.perf_counter()
             real_kb.ask(item.q, item.round)
             fastest = min(fastest, time.perf_counter() - start)
         latencies.append(fastest * 1000)
     assert percentile(latencies, 99) < 5.0, f"p99 {percentile(latencies, 99):.2f} ms"
+
+
+def test_harness_runs_and_compares_three_systems() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.faq_eval", "--dev-only"], cwd=repo, capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {tuple(line.split()[:2]) for line in result.stdout.splitlines() if line.startswith("dev ")}
+    assert rows == {("dev", "ours"), ("dev", "wratio"), ("dev", "bm25")}
+    assert not any(line.startswith("held-out") for line in result.stdout.splitlines())  # stays unseen

@@ -60,6 +60,7 @@ def test_detect_strips_the_names(detector: RoundDetector) -> None:
         ("what is my serial number", "serial"),
         ("我繳費了沒", "payment"),
         ("did my payment go through", "payment"),
+        ("我的虛擬帳號是多少", "payment"),
         ("我的照片上傳成功了嗎", "uploads"),
         ("我的推薦人寫好推薦信了沒", "recommenders"),
         ("has my recommender submitted the letter yet", "recommenders"),
@@ -95,3 +96,6 @@ def test_personal_question_is_routed_not_answered(fixture_kb: KnowledgeBase) -> 
     answer = fixture_kb.ask("我的報名費繳了沒？")
     assert answer.status == "personal" and answer.personal_kind == "payment"
     assert answer.entry_id is None and answer.sources == ()
+    simplified = fixture_kb.ask("我缴费了没", lang="en")  # folded to Traditional before the patterns
+    assert (simplified.status, simplified.personal_kind) == ("personal", "payment")
+    assert "verify your identity" in simplified.answer
