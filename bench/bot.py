@@ -92,14 +92,16 @@ async def start_serve(sandbox: BotApiSandbox, url: str, log: Path) -> asyncio.su
         return await asyncio.create_subprocess_exec(
             sys.executable, "-c", "import resource, runpy, sys; sys.argv = ['assistant', 'serve']\n"
             "try:\n    runpy.run_module('cli', run_name='__main__')\nfinally:\n"
-            "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)",
+            "    r = resource.getrusage(resource.RUSAGE_SELF); print('PEAK_RSS_KB', r.ru_maxrss, 'CPU_S', r.ru_utime + r.ru_stime, flush=True)",
             env=env, stdout=out, stderr=out)  # fmt: skip
 
 
-def serve_peak_rss_mb(log: Path) -> float:
+def serve_usage(log: Path) -> tuple[float, float]:
+    """Peak RSS (MB) and CPU seconds that `assistant serve` reported when it stopped."""
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("PEAK_RSS_KB"):
-            return int(line.split()[1]) / 1024
+            parts = line.split()
+            return int(parts[1]) / 1024, float(parts[3])
     raise RuntimeError(f"assistant serve did not report its memory:\n{log.read_text()[-2000:]}")
 
 
@@ -108,9 +110,10 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=300.0, help="updates pushed per second")
     parser.add_argument("--broadcast", type=int, default=600, help="chats for the broadcast run at 30/s")
+    parser.add_argument("--db", help="store URL (a fresh PostgreSQL database, say); default a temporary SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         settings = Settings(admissions_db_url=url, admissions_demo=True, telegram_global_rate=2000,
                             telegram_chat_rate=50)  # fmt: skip
         db = Database(url)
@@ -134,7 +137,9 @@ async def main() -> None:
                   f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms")
             serve.send_signal(signal.SIGTERM)
             await serve.wait()
-            print(f"assistant serve peak RSS {serve_peak_rss_mb(Path(tmp) / 'serve.log'):.0f} MB")
+            rss, cpu = serve_usage(Path(tmp) / "serve.log")
+            print(f"assistant serve: peak RSS {rss:.0f} MB, CPU {cpu:.1f} s = {cpu * 1000 / (2 * args.updates):.1f} ms "
+                  "per update (start-up included)")
         # Broadcast at Telegram's real limits, the stand-in enforcing them.
         settings = settings.model_copy(update={"telegram_global_rate": 30.0, "telegram_chat_rate": 1.0})
         ctx = Context(db=db, settings=settings)

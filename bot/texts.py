@@ -32,7 +32,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cancelled": ("已取消。", "Cancelled."),
     "nothing_to_cancel": ("目前沒有進行中的步驟。", "There is nothing to cancel."),
     "source": ("資料來源", "Source"),
-    "quote_note": ("（以下摘自簡章原文）", "(quoted from the brochure)"),
     "choose_round": ("這題的答案依招生類別而不同，請問您報考哪一個？", "The answer depends on the admission round. Which one?"),
     "unsure": (
         "抱歉，這個問題我沒有把握回答正確。要把問題轉給招生承辦人員嗎？",

@@ -19,9 +19,8 @@ MAX_QUESTION = 500
 
 
 def render_answer(deps: BotDeps, answer: Answer, lang: str) -> str:
-    """The answer with its source; a brochure quote is marked as such."""
-    lines = [t(lang, "quote_note")] if answer.quote else []
-    lines.append(answer.answer)
+    """The answer with its source (a brochure quote comes already marked as a quote by the knowledge base)."""
+    lines = [answer.answer]
     if answer.sources:
         src = answer.sources[0]
         round_name = ""
