@@ -34,9 +34,6 @@ class Database:
 
     def __init__(self, url: str, **engine_kw: Any) -> None:
         self.url = normalise_url(url)
-        if self.url.startswith("sqlite") and ":memory:" not in self.url:
-            # SQLite has one writer and aiosqlite a thread per connection: a few connections serve best.
-            engine_kw = {"pool_size": 3, "max_overflow": 0, **engine_kw}
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_kw)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
