@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workflows.clock import TAIPEI, as_utc, to_local
 from workflows.models import Deadline
+from workflows.settings import Settings
 from workflows.status_text import DEADLINE_NAMES
 
 RULES_FILE = Path(__file__).with_name("data") / "reminder_rules.yaml"
@@ -158,3 +159,8 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
     except (OSError, yaml.YAMLError) as exc:
         raise ReminderRulesError(f"{path}: {exc}") from None
     return parse_rules(data, str(path))
+
+
+def rules_for(settings: Settings) -> RuleBook:
+    """The office's rules file (REMINDER_RULES) when configured, else the bundled defaults."""
+    return load_rules(settings.reminder_rules or RULES_FILE)

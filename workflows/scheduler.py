@@ -8,7 +8,7 @@ import logging
 
 from workflows.context import Context
 from workflows.digest import enqueue_digest
-from workflows.reminder_rules import RuleBook, load_rules
+from workflows.reminder_rules import RuleBook, rules_for
 from workflows.reminders import RunReport, enqueue_due
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ class ReminderScheduler:
 
     def __init__(self, ctx: Context, book: RuleBook | None = None, wakeup: asyncio.Event | None = None) -> None:
         self.ctx = ctx
-        self.book = book or load_rules()  # a broken rules file stops the start, naming the rule
+        self.book = book or rules_for(ctx.settings)  # a broken rules file stops the start, naming the rule
         self.wakeup = wakeup
 
     async def run_once(self) -> RunReport:

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     letters_dir: Path = Field(default_factory=lambda: default_data_dir() / "letters")
 
     quiet_hours: str = "22:00-08:00"
+    reminder_rules: Path | None = None  # REMINDER_RULES: the office's own rules file instead of the bundled one
 
     @field_validator("quiet_hours")
     @classmethod

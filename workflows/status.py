@@ -138,7 +138,7 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
         )
         dates = await deadlines_for(session, head.round_id, head.program_id)
     paid = bool(head.paid)
-    uploads = _upload_states([(i, u) for i, u in items], paid, is_past(pick(dates, "upload"), now))
+    uploads = upload_states([(i, u) for i, u in items], paid, is_past(pick(dates, "upload"), now))
     rec_deadline = pick(dates, "recommender")
     recommenders = []
     for rec in recs:
@@ -164,7 +164,8 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
     )  # fmt: skip
 
 
-def _upload_states(items: list[tuple[UploadItem, Upload | None]], paid: bool, closed: bool) -> list[UploadStatus]:
+def upload_states(items: list[tuple[UploadItem, Upload | None]], paid: bool, closed: bool) -> list[UploadStatus]:
+    """Each item's state (done / missing / locked and why / closed): the one place the unlock rules live."""
     done = {item.code for item, upload in items if upload is not None}
     names = {item.code: item for item, _ in items}
     result = []

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.reminders.conftest import Office, taipei
+from tests.workflows.conftest import SPEC
 from workflows.reminder_rules import ReminderRulesError, load_rules, parse_rules
 
 BASE = {"id": "pay", "deadline": "payment", "who": "unpaid", "days_before": 1, "at": "09:00"}
@@ -60,3 +62,23 @@ def test_broken_files(tmp_path: Path) -> None:
     bad.write_text("rules: []", encoding="utf-8")
     with pytest.raises(ReminderRulesError, match="`defaults` list"):
         load_rules(bad)
+
+
+async def test_round_change_applies_when_planning(office: Office) -> None:
+    office.book = parse_rules({"defaults": [BASE], "rounds": {SPEC.id: {"rules": [{**BASE, "at": "11:00"}]}}})
+    office.at(taipei(1, 1, 10))
+    await office.register("MD0001")
+    office.at(taipei(1, 4, 9))
+    assert (await office.run()).enqueued == 0  # the default time does not apply to this round
+    office.at(taipei(1, 4, 11))
+    assert (await office.run()).by_rule == {"pay": 1}
+
+
+def test_office_rules_file_from_settings(tmp_path: Path) -> None:
+    from workflows.reminder_rules import RULES_FILE, rules_for
+    from workflows.settings import Settings
+
+    custom = tmp_path / "rules.yaml"
+    custom.write_text(RULES_FILE.read_text(encoding="utf-8").replace("08:30", "09:15"), encoding="utf-8")
+    assert rules_for(Settings(reminder_rules=custom)).digest_at.strftime("%H:%M") == "09:15"
+    assert rules_for(Settings()).digest_at.strftime("%H:%M") == "08:30"
