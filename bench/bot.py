@@ -21,14 +21,17 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bench.common import peak_rss_mb, percentiles
+from bench.store import write_csv
 from bot.app import build_bot
 from bot.sandbox import BotApiSandbox, FloodLimits
 from bot.service import BotService
 from knowledge import load_knowledge
 from workflows.broadcasts import create_broadcast
+from workflows.catalog import load_catalog
 from workflows.context import Context
 from workflows.db import Database
 from workflows.demo import load_demo
+from workflows.importers import import_file
 from workflows.migrate import upgrade
 from workflows.models import ChatLink, Registration, TelegramChat
 from workflows.settings import Settings
@@ -85,24 +88,24 @@ async def replies_latency(sandbox: BotApiSandbox, texts: list[tuple[int, str]], 
 
 
 async def start_serve(sandbox: BotApiSandbox, url: str, log: Path) -> asyncio.subprocess.Process:
-    """`assistant serve` against the stand-in, reporting its own peak memory when it stops."""
+    """`assistant serve` against the stand-in, in its own process."""
     env = {**os.environ, "ADMISSIONS_DB_URL": url, "ADMISSIONS_DEMO": "1", "TELEGRAM_BOT_TOKEN": sandbox.token,
            "TELEGRAM_API_BASE": sandbox.base_url, "TELEGRAM_GLOBAL_RATE": "2000", "TELEGRAM_CHAT_RATE": "50"}  # fmt: skip
     with log.open("wb") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "import resource, runpy, sys; sys.argv = ['assistant', 'serve']\n"
-            "try:\n    runpy.run_module('cli', run_name='__main__')\nfinally:\n"
-            "    r = resource.getrusage(resource.RUSAGE_SELF); print('PEAK_RSS_KB', r.ru_maxrss, 'CPU_S', r.ru_utime + r.ru_stime, flush=True)",
-            env=env, stdout=out, stderr=out)  # fmt: skip
+        return await asyncio.create_subprocess_exec(sys.executable, "-m", "cli", "serve", env=env, stdout=out,
+                                                    stderr=out)  # fmt: skip
 
 
-def serve_usage(log: Path) -> tuple[float, float]:
-    """Peak RSS (MB) and CPU seconds that `assistant serve` reported when it stopped."""
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("PEAK_RSS_KB"):
-            parts = line.split()
-            return int(parts[1]) / 1024, float(parts[3])
-    raise RuntimeError(f"assistant serve did not report its memory:\n{log.read_text()[-2000:]}")
+def process_usage(pid: int) -> tuple[float, float]:
+    """Peak resident memory (VmHWM, MB) and CPU seconds of a running process, from /proc.
+
+    getrusage() of the child would be wrong here: Linux carries the parent's peak across fork and exec.
+    """
+    status = Path(f"/proc/{pid}/status").read_text()
+    hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return hwm / 1024, cpu
 
 
 async def main() -> None:
@@ -110,6 +113,8 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=300.0, help="updates pushed per second")
     parser.add_argument("--broadcast", type=int, default=600, help="chats for the broadcast run at 30/s")
+    parser.add_argument("--registrations", type=int, default=100_000,
+                        help="extra registrations in the store (the memory goal is stated for 100,000)")
     parser.add_argument("--db", help="store URL (a fresh PostgreSQL database, say); default a temporary SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,6 +126,12 @@ async def main() -> None:
         ctx = Context(db=db, settings=settings)
         await load_demo(ctx, per_round=max(args.updates // 5, args.broadcast // 5) + 1)
         await link_users(ctx, max(args.updates, args.broadcast))
+        if args.registrations:
+            spec = load_catalog().rounds[0]
+            csv_path = Path(tmp) / "registrations.csv"
+            write_csv(csv_path, args.registrations, spec.id, [p.code for p in spec.programs])
+            report = await import_file(ctx, "registrations", csv_path)
+            assert report.imported, report.errors[:3]
         kb = load_knowledge()
         async with BotApiSandbox() as sandbox:
             # The bot runs as `assistant serve` in its own process, as in production; this process is the
@@ -135,9 +146,9 @@ async def main() -> None:
             rate, status_ms = await replies_latency(sandbox, status, args.rate)
             print(f"/status {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
                   f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms")
+            rss, cpu = process_usage(serve.pid)
             serve.send_signal(signal.SIGTERM)
             await serve.wait()
-            rss, cpu = serve_usage(Path(tmp) / "serve.log")
             print(f"assistant serve: peak RSS {rss:.0f} MB, CPU {cpu:.1f} s = {cpu * 1000 / (2 * args.updates):.1f} ms "
                   "per update (start-up included)")
         # Broadcast at Telegram's real limits, the stand-in enforcing them.

@@ -60,7 +60,8 @@ class BotService:
                 await self._webhook(dp, stop)
             else:
                 polling = asyncio.create_task(dp.start_polling(
-                    self.bot, handle_signals=False, close_bot_session=False, polling_timeout=self.polling_timeout))  # fmt: skip
+                    self.bot, handle_signals=False, close_bot_session=False, polling_timeout=self.polling_timeout,
+                    tasks_concurrency_limit=settings.telegram_concurrency))  # fmt: skip
                 await stop.wait()
                 await dp.stop_polling()
                 await polling

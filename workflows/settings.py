@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     telegram_global_rate: float = Field(30.0, gt=0)
     telegram_chat_rate: float = Field(1.0, gt=0)
     telegram_webhook_listen: str = "0.0.0.0:8080"
+    # Updates handled at once: bounds memory and store contention under a burst (the rest wait their turn).
+    telegram_concurrency: int = Field(32, gt=0)
     redis_url: str | None = None
 
     imap_host: str | None = None
