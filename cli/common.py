@@ -14,7 +14,7 @@ import typer
 
 from workflows.context import Context
 from workflows.db import Database
-from workflows.migrate import upgrade
+from workflows.migrate import upgrade_if_needed
 from workflows.settings import ConfigError, Settings, load_settings
 
 P = ParamSpec("P")
@@ -50,7 +50,7 @@ async def open_context(settings: Settings, *, migrate: bool = True) -> AsyncIter
     db = Database(settings.admissions_db_url)
     try:
         if migrate:
-            await upgrade(db)
+            await upgrade_if_needed(db)
         yield Context(db=db, settings=settings)
     finally:
         await db.dispose()

@@ -6,9 +6,6 @@ import io
 from dataclasses import dataclass
 from typing import Literal
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, PyPdfError
-
 ReasonCode = Literal["ok", "too_big", "not_pdf", "unreadable", "encrypted", "empty"]
 MAX_LETTER_BYTES = 10 * 1024 * 1024
 
@@ -28,6 +25,10 @@ def check_pdf(data: bytes, max_bytes: int = MAX_LETTER_BYTES) -> PdfCheck:
         return PdfCheck(False, "too_big")
     if b"%PDF-" not in data[:1024]:  # the header may follow a little junk (PDF 1.7, 7.5.2)
         return PdfCheck(False, "not_pdf")
+    # Imported here: pypdf costs memory in every `assistant serve`, and letters arrive rarely.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

@@ -57,3 +57,11 @@ def test_missing_secret_is_one_clear_line(env: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(app, ["status", "MD0026"])
     assert result.exit_code == 2
     assert "ADMISSIONS_SECRET" in result.output and "Traceback" not in result.output
+
+
+def test_head_revision_from_file_names_matches_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    from workflows.migrate import alembic_config, head_revision
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == head_revision()
