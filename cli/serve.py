@@ -13,7 +13,8 @@ from aiogram.utils.token import TokenValidationError, validate_token
 from bot.app import build_bot
 from bot.service import BotService
 from cli.common import fail, open_context, run_async, settings_or_exit
-from knowledge import load_knowledge
+from knowledge import KnowledgeBase, load_knowledge
+from mail.service import MailService, MailSetup, mail_configured
 from workflows.context import Context
 from workflows.reminder_rules import ReminderRulesError
 from workflows.scheduler import ReminderScheduler
@@ -25,6 +26,7 @@ log = logging.getLogger("assistant")
 async def serve() -> None:
     """Run the services that are configured: deadline reminders always, the Telegram bot when it has a token."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # one line per update costs more than it tells
     settings = settings_or_exit()
     token = settings.telegram_bot_token
     try:
@@ -32,6 +34,7 @@ async def serve() -> None:
             validate_token(token)
     except TokenValidationError:
         raise fail("TELEGRAM_BOT_TOKEN: malformed (expected digits:secret, as BotFather gives it)") from None
+    mail_setup = MailSetup.from_settings(settings) if mail_configured(settings) else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -41,22 +44,26 @@ async def serve() -> None:
             reminders = asyncio.create_task(ReminderScheduler(ctx).run_forever(stop))
         except ReminderRulesError as exc:
             raise fail(str(exc)) from None
+        kb = load_knowledge() if token or mail_setup else None
+        mail = asyncio.create_task(MailService(ctx, kb, mail_setup).run(stop)) if kb and mail_setup else None
         try:
-            if token:
-                await _serve_bot(ctx, token, stop)
+            if token and kb:
+                await _serve_bot(ctx, kb, token, stop)
             else:
-                log.info("TELEGRAM_BOT_TOKEN is not set: serving deadline reminders only")
+                log.info("TELEGRAM_BOT_TOKEN is not set: no Telegram bot")
                 await stop.wait()
         finally:
             stop.set()
             await reminders
+            if mail is not None:
+                await mail
     typer.echo("stopped")
 
 
-async def _serve_bot(ctx: Context, token: str, stop: asyncio.Event) -> None:
+async def _serve_bot(ctx: Context, kb: KnowledgeBase, token: str, stop: asyncio.Event) -> None:
     bot = build_bot(token, ctx.settings.telegram_api_base)
     try:
         log.info("bot serving (%s)", "webhook" if ctx.settings.telegram_webhook_url else "polling")
-        await BotService(ctx, load_knowledge(), bot).run(stop)
+        await BotService(ctx, kb, bot).run(stop)
     finally:
         await bot.session.close()

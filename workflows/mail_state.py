@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, insert, literal, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.bulk import insert_ignore, upsert
@@ -30,6 +30,8 @@ from workflows.models import (
 )
 
 AUTO_REPLY_WINDOW = timedelta(hours=1)
+# Addresses are stored in lower case (the importers and add_recommender fold them), so that the indexed
+# columns can be compared with a lower-cased address directly.
 MAX_HELD_TEXT = 20_000
 
 
@@ -66,25 +68,12 @@ class MailRecord:
     kind: str
 
 
-async def is_processed(ctx: Context, message_id: str) -> bool:
-    """Whether a message was already handled (a cheap check before any work; the insert is the real guard)."""
-    async with ctx.db.sessions() as session:
-        found = await session.scalar(select(ProcessedMail.id).where(ProcessedMail.message_id == message_id))
-        return found is not None
-
-
 async def record_processed(session: AsyncSession, record: MailRecord, outcome: str, now: datetime) -> bool:
-    """Claim the message's Message-ID in the caller's transaction; False when another run already did."""
+    """Record the message's Message-ID and outcome in the caller's transaction; False when another run already
+    did (the caller then rolls its effects back)."""
     row = {"message_id": record.message_id[:500], "folder": record.folder, "uid": record.uid,
            "sender": record.sender[:254], "kind": record.kind, "outcome": outcome, "handled_at": now}  # fmt: skip
     return await insert_ignore(session, ProcessedMail.__table__, [row], ["message_id"]) == 1
-
-
-async def set_outcome(session: AsyncSession, message_id: str, outcome: str) -> None:
-    """Record what handling the message came to (after the effects are decided)."""
-    await session.execute(
-        update(ProcessedMail).where(ProcessedMail.message_id == message_id[:500]).values(outcome=outcome)
-    )
 
 
 async def take_auto_reply(session: AsyncSession, address: str, now: datetime) -> bool:
@@ -93,13 +82,17 @@ async def take_auto_reply(session: AsyncSession, address: str, now: datetime) ->
     Two auto-responders answering each other stop here: the second message within the hour gets nothing.
     """
     address = address.strip().lower()
-    recent = await session.scalar(
-        select(func.count()).where(AutoReply.address == address, AutoReply.sent_at > now - AUTO_REPLY_WINDOW)
+    # One statement: insert unless a recent answer exists (a second round trip per message costs throughput).
+    recent = select(AutoReply.id).where(
+        AutoReply.address == address, AutoReply.sent_at > now - AUTO_REPLY_WINDOW
     )
-    if recent:
-        return False
-    session.add(AutoReply(address=address, sent_at=now))
-    return True
+    values = select(literal(address, AutoReply.address.type), literal(now, AutoReply.sent_at.type))
+    taken = await session.scalar(
+        insert(AutoReply)
+        .from_select(["address", "sent_at"], values.where(~exists(recent)))
+        .returning(AutoReply.id)
+    )
+    return taken is not None
 
 
 async def hold_mail(
@@ -107,13 +100,15 @@ async def hold_mail(
     recommender_id: int | None = None, raw_path: str | None = None,
 ) -> int:  # fmt: skip
     """Keep a message for staff (national IDs in its text masked); returns the held row's id."""
-    row = HeldMail(
-        reason=reason, message_id=message_id[:500], sender=sender[:254], subject=redact_ids(subject)[:500],
-        text=redact_ids(text)[:MAX_HELD_TEXT], recommender_id=recommender_id, raw_path=raw_path, received_at=now,
+    held = await session.scalar(
+        insert(HeldMail).values(
+            reason=reason, message_id=message_id[:500], sender=sender[:254], subject=redact_ids(subject)[:500],
+            text=redact_ids(text)[:MAX_HELD_TEXT], recommender_id=recommender_id, raw_path=raw_path,
+            received_at=now,
+        ).returning(HeldMail.id)
     )  # fmt: skip
-    session.add(row)
-    await session.flush()
-    return row.id
+    assert held is not None
+    return held
 
 
 @dataclass(frozen=True)
@@ -142,7 +137,7 @@ async def mark_undeliverable(session: AsyncSession, addresses: list[str]) -> Bou
     applicants = list(
         await session.scalars(
             update(Applicant)
-            .where(func.lower(Applicant.email).in_(wanted), Applicant.email_undeliverable.is_(False))
+            .where(Applicant.email.in_(wanted), Applicant.email_undeliverable.is_(False))
             .values(email_undeliverable=True)
             .returning(Applicant.id)
         )
@@ -150,7 +145,7 @@ async def mark_undeliverable(session: AsyncSession, addresses: list[str]) -> Bou
     rec_ids = list(
         await session.scalars(
             update(Recommender)
-            .where(func.lower(Recommender.email).in_(wanted), Recommender.email_undeliverable.is_(False))
+            .where(Recommender.email.in_(wanted), Recommender.email_undeliverable.is_(False))
             .values(email_undeliverable=True)
             .returning(Recommender.id)
         )
@@ -171,22 +166,14 @@ async def undeliverable_among(ctx: Context, addresses: list[str]) -> set[str]:
     wanted = sorted({a.strip().lower() for a in addresses})
     if not wanted:
         return set()
+    query = union(
+        select(Applicant.email).where(Applicant.email.in_(wanted), Applicant.email_undeliverable.is_(True)),
+        select(Recommender.email).where(
+            Recommender.email.in_(wanted), Recommender.email_undeliverable.is_(True)
+        ),
+    )
     async with ctx.db.sessions() as session:
-        found = set(
-            await session.scalars(
-                select(func.lower(Applicant.email)).where(
-                    func.lower(Applicant.email).in_(wanted), Applicant.email_undeliverable.is_(True)
-                )
-            )
-        )
-        found |= set(
-            await session.scalars(
-                select(func.lower(Recommender.email)).where(
-                    func.lower(Recommender.email).in_(wanted), Recommender.email_undeliverable.is_(True)
-                )
-            )
-        )
-    return found
+        return set((await session.execute(query)).scalars())
 
 
 async def bounced_addresses(session: AsyncSession, outbox_row: int | None, reported: list[str]) -> list[str]:
@@ -194,7 +181,9 @@ async def bounced_addresses(session: AsyncSession, outbox_row: int | None, repor
     else the reported recipients we have actually sent mail to; a forged bounce marks nothing else."""
     if outbox_row is not None:
         recipient = await session.scalar(
-            select(OutboxMessage.recipient).where(OutboxMessage.id == outbox_row, OutboxMessage.channel == "email")
+            select(OutboxMessage.recipient).where(
+                OutboxMessage.id == outbox_row, OutboxMessage.channel == "email"
+            )
         )
         if recipient:
             return [recipient]
@@ -218,33 +207,36 @@ class AddressRegistration:
     round_id: str
 
 
-async def registrations_of_address(ctx: Context, address: str) -> list[AddressRegistration]:
+async def registrations_of_address(session: AsyncSession, address: str) -> list[AddressRegistration]:
     """Registrations (not withdrawn) whose applicant has this email on file: the only ones an email about
     personal data may be answered with."""
-    async with ctx.db.sessions() as session:
-        rows = await session.execute(
-            select(Registration.id, Registration.round_id)
-            .join(Applicant, Applicant.id == Registration.applicant_id)
-            .where(func.lower(Applicant.email) == address.strip().lower(), Registration.status == "registered")
-            .order_by(Registration.id)
-        )
-        return [AddressRegistration(*row) for row in rows.all()]
+    rows = await session.execute(
+        select(Registration.id, Registration.round_id)
+        .join(Applicant, Applicant.id == Registration.applicant_id)
+        .where(Applicant.email == address.strip().lower(), Registration.status == "registered")
+        .order_by(Registration.id)
+    )
+    return [AddressRegistration(*row) for row in rows.all()]
 
 
-def add_email_question(
+async def add_email_question(
     session: AsyncSession, *, asker: str, text: str, lang: str, status: str, entry_id: str | None,
     round_id: str | None, confidence: float, now: datetime,
 ) -> None:  # fmt: skip
     """Log an emailed question in the caller's transaction (IDs masked), as the bot logs its questions."""
-    session.add(Question(channel="email", asker=asker[:64], text=redact_ids(text)[:1000], lang=lang, status=status,
-                         entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=now))  # fmt: skip
+    await session.execute(
+        insert(Question).values(channel="email", asker=asker[:64], text=redact_ids(text)[:1000], lang=lang,
+                                status=status, entry_id=entry_id, round_id=round_id, confidence=confidence,
+                                asked_at=now)
+    )  # fmt: skip
 
 
 async def add_email_handoff(session: AsyncSession, *, asker: str, lang: str, question: str, serial: str | None,
                             now: datetime) -> int:  # fmt: skip
     """Pass an emailed question to staff in the caller's transaction (IDs masked); returns the handoff id."""
-    row = Handoff(channel="email", asker=asker, lang=lang, question=redact_ids(question)[:4000], serial=serial,
-                  created_at=now)  # fmt: skip
-    session.add(row)
-    await session.flush()
-    return row.id
+    handoff = await session.scalar(
+        insert(Handoff).values(channel="email", asker=asker, lang=lang, question=redact_ids(question)[:4000],
+                               serial=serial, created_at=now).returning(Handoff.id)
+    )  # fmt: skip
+    assert handoff is not None
+    return handoff

@@ -140,7 +140,7 @@ class Applicant(Base):
     id_masked: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(Date)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), index=True)  # lower case; mail is matched by address
     phone: Mapped[str] = mapped_column(String(32), default="")
     email_undeliverable: Mapped[bool] = mapped_column(default=False)
     registrations: Mapped[list[Registration]] = relationship(back_populates="applicant")
@@ -210,7 +210,7 @@ class Recommender(Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     title: Mapped[str] = mapped_column(String(100), default="")
     relationship_: Mapped[str] = mapped_column("relationship", String(100), default="")
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), index=True)  # lower case; replies are matched by address
     phone: Mapped[str] = mapped_column(String(32), default="")
     status: Mapped[str] = mapped_column(String(16), default="invited")  # invited | completed | declined
     reply_key: Mapped[str] = mapped_column(String(64), unique=True)

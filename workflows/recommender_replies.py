@@ -43,7 +43,13 @@ async def find_target(session: AsyncSession, reply_key: str, sender: str, now: d
     """Who the reply is from, checked: the key must exist, the sender must be the recommender's address."""
     row = (
         await session.execute(
-            select(Recommender, Registration.serial, Registration.round_id, Registration.program_id, Applicant.name)
+            select(
+                Recommender,
+                Registration.serial,
+                Registration.round_id,
+                Registration.program_id,
+                Applicant.name,
+            )
             .join(Registration, Registration.id == Recommender.registration_id)
             .join(Applicant, Applicant.id == Registration.applicant_id)
             .where(Recommender.reply_key == reply_key)
@@ -56,8 +62,10 @@ async def find_target(session: AsyncSession, reply_key: str, sender: str, now: d
     verdict: Verdict = "open"
     if not same_address(sender, rec.email):
         verdict = "wrong_sender"
-    elif rec.status in ("completed", "declined"):
-        verdict = rec.status
+    elif rec.status == "completed":
+        verdict = "completed"
+    elif rec.status == "declined":
+        verdict = "declined"
     elif is_past(deadline, now):
         verdict = "past_deadline"
     return ReplyTarget(verdict, rec.id, rec.name, rec.email, rec.registration_id, serial, applicant,
@@ -74,7 +82,9 @@ async def decline(session: AsyncSession, target: ReplyTarget, now: datetime) -> 
     return await _answer(session, target, "declined", now, declined_at=now)
 
 
-async def _answer(session: AsyncSession, target: ReplyTarget, status: str, now: datetime, **values: object) -> bool:
+async def _answer(
+    session: AsyncSession, target: ReplyTarget, status: str, now: datetime, **values: object
+) -> bool:
     assert target.recommender_id is not None and target.registration_id is not None
     changed = await session.execute(
         update(Recommender)
@@ -111,7 +121,11 @@ async def applicant_notices(
     does not render itself.
     """
     assert target.registration_id is not None
-    payload = {"name": target.recommender_name, "serial": target.serial, "recommender_id": target.recommender_id}
+    payload = {
+        "name": target.recommender_name,
+        "serial": target.serial,
+        "recommender_id": target.recommender_id,
+    }
     key = f"{template}:{target.recommender_id}"
     chats = (
         await session.execute(
