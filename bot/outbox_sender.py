@@ -16,6 +16,7 @@ from workflows import outbox
 from workflows.chats import blocked_chats, set_blocked
 from workflows.context import Context
 from workflows.delivery_checks import unwanted_reason
+from workflows.handoffs import attach_staff_message
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ class TelegramOutbox:
         result = await self.sender.send(chat_id, text)
         if result.status == "sent":
             await outbox.mark_sent(self.ctx, row.id)
+            handoff_id = row.payload.get("handoff_id")
+            if row.template == "staff_notice" and handoff_id and result.message_id:
+                # An emailed question shown in the staff chat: a reply to this message answers it by email.
+                await attach_staff_message(self.ctx, int(handoff_id), result.message_id)
         elif result.status == "blocked":
             await outbox.mark_blocked(self.ctx, row.id, result.error or "blocked")
             await set_blocked(self.ctx, chat_id, True)

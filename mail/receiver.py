@@ -55,7 +55,8 @@ class ImapSettings:
     folder: str = "INBOX"
     processed_folder: str | None = "Processed"
     timeout: float = 60.0
-    idle_renew: float = 240.0  # RFC 2177 allows 29 min; NAT boxes and servers drop far sooner
+    # RFC 2177 allows 29 min; NAT boxes drop sooner, and mail landing just before IDLE waits for the renewal.
+    idle_renew: float = 60.0
     idle_check_interval: float = 1.0  # how long one wait inside IDLE lasts before looking at the stop event
     poll_interval: float = 60.0  # when the server has no IDLE
     backoff_initial: float = 1.0

@@ -28,11 +28,10 @@ from mail.pdf_check import PdfCheck, check_pdf
 from mail.reply_keys import find_reply_key
 from workflows import outbox
 from workflows.context import Context
+from workflows.handoffs import add_handoff
 from workflows.identity import redact_ids
 from workflows.mail_state import (
     MailRecord,
-    add_email_handoff,
-    add_email_question,
     bounced_addresses,
     hold_mail,
     mark_undeliverable,
@@ -40,6 +39,7 @@ from workflows.mail_state import (
     registrations_of_address,
     take_auto_reply,
 )
+from workflows.questions import add_question
 from workflows.recommender_replies import ReplyTarget, bounced_notices, complete, decline, find_target
 from workflows.status import status_report
 from workflows.status_text import render_status
@@ -251,8 +251,8 @@ class _Handling:
                     text, round_id=rounds.pop() if len(rounds) == 1 else None, lang=parsed.lang
                 )
             lang = answer.lang if answer.lang in ("zh", "en") else parsed.lang
-            await add_email_question(
-                session, asker=parsed.from_addr, text=text, lang=lang, status=answer.status,
+            await add_question(
+                session, channel="email", asker=parsed.from_addr, text=text, lang=lang, status=answer.status,
                 entry_id=answer.entry_id, round_id=answer.round, confidence=answer.confidence, now=self.now,
             )  # fmt: skip
             statuses = []
@@ -282,8 +282,8 @@ class _Handling:
                 return "status_sent"
             await self._answer(session, "reply_personal_unknown", payload, lang=lang)
             return "personal_refused"
-        handoff = await add_email_handoff(session, asker=self.parsed.from_addr, lang=lang, question=text,
-                                          serial=None, now=self.now)  # fmt: skip
+        handoff = (await add_handoff(session, channel="email", asker=self.parsed.from_addr, lang=lang,
+                                     question=text, serial=None, now=self.now)).id  # fmt: skip
         await self._tell_staff(session, f"轉介 Handoff #{handoff}",
                                f"{self.parsed.from_addr} ({lang}):\n{redact_ids(text)}", handoff_id=handoff)  # fmt: skip
         await self._answer(session, "reply_forwarded", payload, lang=lang)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows import audit, outbox
 from workflows.context import Context
@@ -28,16 +29,24 @@ def _info(h: Handoff) -> HandoffInfo:
     return HandoffInfo(h.id, h.channel, h.lang, h.question, h.serial, h.created_at, h.answered_at is not None)
 
 
+async def add_handoff(
+    session: AsyncSession, *, channel: str, asker: str, lang: str, question: str, serial: str | None, now: datetime
+) -> HandoffInfo:
+    """Open a handoff in the caller's transaction (national IDs in the question are masked)."""
+    row = Handoff(channel=channel, asker=asker, lang=lang, question=redact_ids(question)[:4000], serial=serial,
+                  created_at=now)  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return _info(row)
+
+
 async def create_handoff(
     ctx: Context, *, channel: str, asker: str, lang: str, question: str, serial: str | None = None
 ) -> HandoffInfo:
-    """Open a handoff (national IDs in the question are masked)."""
+    """Open a handoff in a transaction of its own."""
     async with ctx.db.transaction() as session:
-        row = Handoff(channel=channel, asker=asker, lang=lang, question=redact_ids(question)[:4000], serial=serial,
-                      created_at=ctx.clock.now())  # fmt: skip
-        session.add(row)
-        await session.flush()
-        return _info(row)
+        return await add_handoff(session, channel=channel, asker=asker, lang=lang, question=question,
+                                 serial=serial, now=ctx.clock.now())  # fmt: skip
 
 
 async def attach_staff_message(ctx: Context, handoff_id: int, message_id: int) -> None:

@@ -19,12 +19,10 @@ from workflows.identity import redact_ids
 from workflows.models import (
     Applicant,
     AutoReply,
-    Handoff,
     HeldMail,
     MailCheckpoint,
     OutboxMessage,
     ProcessedMail,
-    Question,
     Recommender,
     Registration,
 )
@@ -217,26 +215,3 @@ async def registrations_of_address(session: AsyncSession, address: str) -> list[
         .order_by(Registration.id)
     )
     return [AddressRegistration(*row) for row in rows.all()]
-
-
-async def add_email_question(
-    session: AsyncSession, *, asker: str, text: str, lang: str, status: str, entry_id: str | None,
-    round_id: str | None, confidence: float, now: datetime,
-) -> None:  # fmt: skip
-    """Log an emailed question in the caller's transaction (IDs masked), as the bot logs its questions."""
-    await session.execute(
-        insert(Question).values(channel="email", asker=asker[:64], text=redact_ids(text)[:1000], lang=lang,
-                                status=status, entry_id=entry_id, round_id=round_id, confidence=confidence,
-                                asked_at=now)
-    )  # fmt: skip
-
-
-async def add_email_handoff(session: AsyncSession, *, asker: str, lang: str, question: str, serial: str | None,
-                            now: datetime) -> int:  # fmt: skip
-    """Pass an emailed question to staff in the caller's transaction (IDs masked); returns the handoff id."""
-    handoff = await session.scalar(
-        insert(Handoff).values(channel="email", asker=asker, lang=lang, question=redact_ids(question)[:4000],
-                               serial=serial, created_at=now).returning(Handoff.id)
-    )  # fmt: skip
-    assert handoff is not None
-    return handoff

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.clock import TAIPEI, to_local
 from workflows.context import Context
@@ -28,19 +29,29 @@ class Stats:
         return self.answered_today / self.questions_today if self.questions_today else 0.0
 
 
+async def add_question(
+    session: AsyncSession, *, channel: str, asker: str, text: str, lang: str, status: str, entry_id: str | None,
+    round_id: str | None, confidence: float, now: datetime,
+) -> int:  # fmt: skip
+    """Record a question in the caller's transaction (national IDs masked first); returns its id."""
+    row = Question(
+        channel=channel, asker=asker[:64], text=redact_ids(text)[:MAX_TEXT], lang=lang, status=status,
+        entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=now,
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 async def log_question(
     ctx: Context, *, channel: str, asker: str, text: str, lang: str, status: str, entry_id: str | None,
     round_id: str | None, confidence: float,
 ) -> int:  # fmt: skip
-    """Record a question (national IDs masked first); returns its id for the vote buttons."""
+    """Record a question in a transaction of its own; returns its id for the vote buttons."""
     async with ctx.db.transaction() as session:
-        row = Question(
-            channel=channel, asker=asker, text=redact_ids(text)[:MAX_TEXT], lang=lang, status=status,
-            entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=ctx.clock.now(),
-        )  # fmt: skip
-        session.add(row)
-        await session.flush()
-        return row.id
+        return await add_question(session, channel=channel, asker=asker, text=text, lang=lang, status=status,
+                                  entry_id=entry_id, round_id=round_id, confidence=confidence,
+                                  now=ctx.clock.now())  # fmt: skip
 
 
 async def vote(ctx: Context, question_id: int, asker: str, value: int) -> bool:

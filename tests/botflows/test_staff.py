@@ -63,3 +63,21 @@ async def test_stats_and_handoffs(office: Office) -> None:
     assert "今天提問 2 則" in stats["text"] and "下雨" in stats["text"]
     [open_] = await office.staff.say("/handoffs")
     assert "下雨" in open_["text"]
+
+
+async def test_emailed_question_answered_from_the_staff_chat(office: Office) -> None:
+    from tests.botflows.conftest import STAFF_CHAT
+    from workflows import outbox
+    from workflows.handoffs import create_handoff
+
+    handoff = await create_handoff(office.ctx, channel="email", asker="parent@example.com", lang="zh",
+                                   question="請問可以帶小孩去考場嗎")  # fmt: skip
+    async with office.ctx.db.transaction() as session:
+        await outbox.enqueue(session, [outbox.NewMessage(
+            "telegram", str(STAFF_CHAT), f"staff:{handoff.id}", "staff_notice", {"handoff_id": handoff.id},
+            body=f"轉介 Handoff #{handoff.id}\nparent@example.com: 請問可以帶小孩去考場嗎")], office.ctx.clock.now())  # fmt: skip
+    [notice] = await office.staff_room.replies()
+    assert "小孩" in notice["text"]
+    await office.staff_room.say("考場僅限考生進入，陪考家長請於休息區等候。", reply_to_message_id=notice["message_id"])
+    answers = [m for m in await office.outbox("handoff_answer") if m.channel == "email"]
+    assert [(m.recipient, m.body) for m in answers] == [("parent@example.com", "考場僅限考生進入，陪考家長請於休息區等候。")]
