@@ -24,7 +24,7 @@ class StoreStorage(BaseStorage):
     async def _write(self, key: StorageKey, **values: Any) -> None:
         row = {"key": self.keys.build(key), "updated_at": self.ctx.clock.now(), **values}
         async with self.ctx.db.transaction() as session:
-            await upsert(session, ConversationState.__table__, [{"state": None, "data": {}, **row}], ["key"],
+            await upsert(session, ConversationState, [{"state": None, "data": {}, **row}], ["key"],
                          [c for c in values] + ["updated_at"])  # fmt: skip
 
     async def _read(self, key: StorageKey) -> ConversationState | None:

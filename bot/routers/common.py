@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.deps import BotDeps
@@ -19,6 +19,18 @@ async def own_registration(deps: BotDeps, user_id: int, registration_id: int) ->
         if reg.registration_id == registration_id:
             return reg
     return None
+
+
+async def picked_registration(query: CallbackQuery, deps: BotDeps, registration_id: int, lang: str) -> Message | None:
+    """After a registration button: the message to answer under, or None when the registration is not the
+    user's own (the refusal is sent) or the button's message is gone."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return None
+    if await own_registration(deps, query.from_user.id, registration_id) is None:
+        await query.message.answer(t(lang, "not_linked"))
+        return None
+    return query.message
 
 
 async def choose_registration(message: Message, deps: BotDeps, user_id: int, lang: str, action: str) -> int | None:

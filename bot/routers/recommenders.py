@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import RegPick, Resend, ResendStep
 from bot.deps import BotDeps
-from bot.routers.common import choose_registration, local_time, own_registration
+from bot.routers.common import choose_registration, local_time, own_registration, picked_registration
 from bot.texts import t
 from workflows.recommender_rules import MAX_MESSAGE
 from workflows.recommenders import resend_invitation
@@ -61,13 +61,9 @@ async def recommenders(message: Message, deps: BotDeps, lang: str) -> None:
 
 
 async def picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, lang: str) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if await own_registration(deps, query.from_user.id, callback_data.registration_id) is None:
-        await query.message.answer(t(lang, "not_linked"))
-        return
-    await _show(query.message, deps, callback_data.registration_id, lang)
+    message = await picked_registration(query, deps, callback_data.registration_id, lang)
+    if message is not None:
+        await _show(message, deps, callback_data.registration_id, lang)
 
 
 async def resend_start(query: CallbackQuery, callback_data: Resend, state: FSMContext, deps: BotDeps, lang: str) -> None:

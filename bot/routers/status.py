@@ -8,8 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import RegPick
 from bot.deps import BotDeps
-from bot.routers.common import choose_registration, own_registration
-from bot.texts import t
+from bot.routers.common import choose_registration, picked_registration
 from workflows.status import status_report
 from workflows.status_text import render_status
 
@@ -33,13 +32,9 @@ async def status(message: Message, deps: BotDeps, lang: str) -> None:
 
 
 async def status_picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, lang: str) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if await own_registration(deps, query.from_user.id, callback_data.registration_id) is None:
-        await query.message.answer(t(lang, "not_linked"))
-        return
-    await show_status(query.message, deps, callback_data.registration_id, lang)
+    message = await picked_registration(query, deps, callback_data.registration_id, lang)
+    if message is not None:
+        await show_status(message, deps, callback_data.registration_id, lang)
 
 def build() -> Router:
     """A fresh router with this feature's handlers (a router can be attached only once)."""
