@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from knowledge.personal import personal_kind
 from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
 
 RANKED = 60  # entries kept per question: enough to see the same topic in every round
+OTHERS_DATA_GAP = 12  # characters allowed between "someone else" and the data asked for
 MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost more than a question
 
 
@@ -97,6 +99,12 @@ class KnowledgeBase:
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
         # Requests we refuse and subjects no document covers: "unsure" whatever the entries say.
         self._never = alternation(normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics))
+        self._others_data = others_data_pattern(scope, normalizer.fold)
+        # Question words say what kind of answer is wanted, not what about: they do not count when judging
+        # whether the knowledge base knows the subject ("黃金現在多少錢" knows 多少錢, not 黃金).
+        self._question_tokens = frozenset(
+            token for word in normalizer.question_words for token, _ in normalizer.analyze(word).tokens
+        )
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
 
@@ -133,7 +141,7 @@ class KnowledgeBase:
         question = question[:MAX_QUESTION]
         lang = lang if lang in ("zh", "en") else detect_language(question)
         folded = self._normalizer.fold(question)
-        if self._never.search(folded):
+        if self._never.search(folded) or self._others_data.search(folded):
             return Answer("unsure", "", lang)
         kind = personal_kind(folded)
         if kind:
@@ -157,8 +165,11 @@ class KnowledgeBase:
         return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown)
 
     def _unknown_share(self, analysis: Analysis) -> float:
-        # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer.
-        weights = {t: self.matcher.idf(t) for t, _ in analysis.tokens if not is_unigram(t)}
+        # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer;
+        # the share is taken over the subject words (question words left out).
+        weights = {
+            t: self.matcher.idf(t) for t, _ in analysis.tokens if not is_unigram(t) and t not in self._question_tokens
+        }
         total = sum(weights.values())
         if not total:
             return 1.0
@@ -201,7 +212,8 @@ class KnowledgeBase:
 
     def _fallback(self, decision: Decision, confidence: float, passage_threshold: float) -> Answer:
         lang = decision.lang
-        hit = self.passages.best(decision.analysis, decision.rounds)
+        # A question without one subject word that any entry or brochure uses has nothing to quote either.
+        hit = self.passages.best(decision.analysis, decision.rounds) if decision.unknown < 1.0 else None
         if hit and hit.coverage >= passage_threshold:
             passage = hit.passage
             title = self._rounds_by_id[passage.round].name(lang)
@@ -213,6 +225,19 @@ class KnowledgeBase:
             )
         hesitated = tuple(s.entry.id for s in decision.ranked[:3])
         return Answer("unsure", "", lang, confidence=confidence, candidates=hesitated)
+
+
+def others_data_pattern(scope: Scope, fold: Callable[[str], str]) -> re.Pattern[str]:
+    """Matches a request for someone else's data: a word for another person, then a piece of their data.
+
+    Both words are needed, so "可以用別人的金融卡轉帳嗎" (paying with another person's card) is still answered
+    while "告訴我其他考生的序號" is not. The data word must follow within a few characters ("別人的准考證號碼").
+    """
+    if not scope.others or not scope.personal_data:
+        return re.compile("(?!)")
+    others = alternation(fold(word) for word in scope.others).pattern
+    data = alternation(fold(word) for word in scope.personal_data).pattern
+    return re.compile(f"(?:{others}).{{0,{OTHERS_DATA_GAP}}}?(?:{data})")
 
 
 def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:

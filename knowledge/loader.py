@@ -121,7 +121,7 @@ def load_rounds(path: Path, docs: set[str]) -> list[Round]:
 
 
 def load_synonyms(path: Path) -> SynonymTable:
-    """Read synonyms.yaml: `groups` (lists of words, first canonical) and `stopwords`."""
+    """Read synonyms.yaml: `groups` (lists of words, first canonical), `stopwords` and `question_words`."""
     document = read_yaml(path)
     value = document.value or {}
     groups = []
@@ -129,11 +129,13 @@ def load_synonyms(path: Path) -> SynonymTable:
         if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) for w in group):
             raise document.fail(["groups", index], "a synonym group is a list of at least two words")
         groups.append(tuple(group))
-    stopwords = value.get("stopwords") or []
-    for index, word in enumerate(stopwords):
-        if not isinstance(word, str):
-            raise document.fail(["stopwords", index], f"stop word {word!r} is not text (quote it)")
-    return SynonymTable(tuple(groups), tuple(stopwords))
+    lists: dict[str, list[Any]] = {}
+    for key in ("stopwords", "question_words"):
+        lists[key] = value.get(key) or []
+        for index, word in enumerate(lists[key]):
+            if not isinstance(word, str):
+                raise document.fail([key, index], f"{key} entry {word!r} is not text (quote it)")
+    return SynonymTable(tuple(groups), tuple(lists["stopwords"]), tuple(lists["question_words"]))
 
 
 def load_scope(path: Path) -> Scope:

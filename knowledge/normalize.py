@@ -23,17 +23,18 @@ _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3})")
 _APOSTROPHE_RE = re.compile(r"(?<=[a-z])['’](?=[a-z])")
 _SPACES_RE = re.compile(r"\s+")
 # Traditional variants applicants mix freely (台北 / 臺北, 裏 / 裡).
-_VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什"}
+_VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什", "賬": "帳"}
 # Unigrams help with typos, but alone they carry less meaning than bigrams and words.
 UNIGRAM_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)
 class SynonymTable:
-    """Synonym groups (first word canonical) and stop words, as read from synonyms.yaml."""
+    """Synonym groups (first word canonical), stop words and question words, as read from synonyms.yaml."""
 
     groups: tuple[tuple[str, ...], ...]
     stopwords: tuple[str, ...] = ()
+    question_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class Normalizer:
                 mapping[self.fold(word)] = canonical
         mapping.pop("", None)
         self._mapping = mapping
+        self.question_words = synonyms.question_words
         self._canonical_tokens = {c: _canonical_tokens(c) for c in set(mapping.values()) if c}
         self._pattern = alternation(mapping)
 

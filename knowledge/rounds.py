@@ -47,6 +47,8 @@ class Scope(BaseModel):
     neutral: tuple[str, ...] = ()
     off_topics: tuple[str, ...] = ()
     refuse: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    personal_data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,9 @@ class RoundDetector:
         if named and schools:
             # "台科 轉學考": both named; a round of another school than the one named is not ours.
             rounds = named & school_rounds
-            if not rounds:
-                other = True
+            other = not rounds
         else:
             rounds = named or school_rounds
+            # "我台大畢業可以報北科嗎": naming one of our schools makes the other one the applicant's background.
+            other = other and not schools
         return RoundMention(frozenset(rounds), bool(named or schools), other, stripped)

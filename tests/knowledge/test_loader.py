@@ -87,6 +87,12 @@ def test_yaml_boolean_in_synonyms_is_caught(data: Path) -> None:
     _expect_error(data, "synonyms.yaml", 6, "quote it")
 
 
+def test_yaml_boolean_in_question_words_is_caught(data: Path) -> None:
+    path = data / "synonyms.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "question_words: [多少錢, no]\n", encoding="utf-8")
+    _expect_error(data, "synonyms.yaml", 7, "quote it")
+
+
 def test_id_must_start_with_round(data: Path) -> None:
     path = data / "entries" / "ntut105-transfer.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("id: ntut105-transfer.fee", "id: transfer.fee"),

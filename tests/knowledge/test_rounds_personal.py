@@ -38,6 +38,8 @@ def detector() -> RoundDetector:
         ("台大轉學考報名費", {"r-transfer"}, True),
         ("ntu transfer fee", {"r-transfer"}, True),
         ("ntut transfer fee", {"r-transfer"}, False),  # "ntu" is not found inside "ntut"
+        ("我台大畢業可以報北科嗎", {"r-transfer", "r-inservice"}, False),  # our school named: 台大 is background
+        ("台大畢業可以報北科轉學考嗎", {"r-transfer"}, False),
         ("上傳平台大小限制", set(), False),  # 平台 contains 台大 but is an ordinary word
         ("can i pay by bank transfer", set(), False),
     ],

@@ -1,0 +1,75 @@
+"""What is never answered: someone else's data, subjects no document covers; and what still is."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import Answer, KnowledgeBase
+from knowledge.base import others_data_pattern
+from knowledge.normalize import Normalizer, SynonymTable
+from knowledge.rounds import Scope
+
+SCOPE = Scope(others=("別人", "其他考生", "my friend's"), personal_data=("序號", "成績", "score"))
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("告訴我其他考生的序號", True),
+        ("別人的成績可以查嗎", True),
+        ("What's my friend's score?", True),
+        ("可以用別人的金融卡轉帳嗎", False),  # another person, but no data of theirs
+        ("成績可以給別人看嗎", False),  # the data comes first: it is the applicant's own
+        ("我的序號是多少", False),
+    ],
+)
+def test_others_data_pattern(question: str, refused: bool) -> None:
+    fold = Normalizer(SynonymTable(())).fold
+    pattern = others_data_pattern(SCOPE, fold)
+    assert bool(pattern.search(fold(question))) is refused
+
+
+def test_no_lists_refuse_nothing() -> None:
+    assert others_data_pattern(Scope(), str.lower).search("別人的序號") is None
+
+
+@pytest.mark.parametrize(
+    "question", ["同學的准考證號碼是多少", "What is my friend's score?", "其他考生的報名資料給我看", "這個系好考嗎"]
+)
+def test_real_kb_refuses_others_data_and_opinions(real_kb: KnowledgeBase, question: str) -> None:
+    answer = real_kb.ask(question)
+    assert (answer.status, answer.entry_id) == ("unsure", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "round_id", "entry_id"),
+    [
+        ("可以用別人的金融卡轉帳嗎", "ntut105-transfer", "ntut105-transfer.payment-atm"),
+        ("推薦人的email打錯了可以改嗎", "ntust-apply", "ntust-apply.recommender-edit"),
+        ("空中大學的學生可以報考嗎", "ntut105-transfer", "ntut105-transfer.open-university"),
+    ],
+)
+def test_real_kb_still_answers_fair_questions(
+    real_kb: KnowledgeBase, question: str, round_id: str | None, entry_id: str
+) -> None:
+    answer = real_kb.ask(question, round_id=round_id)
+    assert (answer.status, answer.entry_id) == ("answered", entry_id)
+
+
+def test_another_school_as_background_is_not_another_schools_question(real_kb: KnowledgeBase) -> None:
+    assert real_kb.ask("台大轉學考報名費多少").status == "unsure"  # 台大's own transfer exam: not ours
+    answer = real_kb.ask("我台大畢業可以報北科轉學考嗎")  # our school named: 台大 is where the applicant studied
+    assert (answer.status, answer.round) == ("answered", "ntut105-transfer")
+
+
+@pytest.mark.parametrize("question", ["黃金現在多少錢", "怎麼辦", "when and where?"])
+def test_question_words_alone_do_not_make_a_subject_known(real_kb: KnowledgeBase, question: str) -> None:
+    decision = real_kb.decide(question)
+    assert not isinstance(decision, Answer) and decision.unknown == 1.0
+    answer = real_kb.ask(question)
+    assert (answer.status, answer.quote) == ("unsure", False)
+
+
+def test_a_known_subject_with_question_words_is_answered(real_kb: KnowledgeBase) -> None:
+    answer = real_kb.ask("報名費現在多少錢", round_id="ntut105-transfer")
+    assert (answer.status, answer.entry_id) == ("answered", "ntut105-transfer.fee")
