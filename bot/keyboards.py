@@ -17,7 +17,8 @@ def rounds(question_id: int, choices: Iterable[tuple[str, str]]) -> InlineKeyboa
     kb = InlineKeyboardBuilder()
     for round_id, label in choices:
         kb.button(text=label, callback_data=RoundPick(question_id=question_id, round_id=round_id))
-    return kb.adjust(1).as_markup()
+    kb.adjust(1)  # apart from as_markup(): adjust() is typed as the generic builder, whose markup is a union
+    return kb.as_markup()
 
 
 def votes(question_id: int) -> InlineKeyboardMarkup:
@@ -43,7 +44,8 @@ def registrations(action: str, regs: list[LinkedRegistration], lang: str, *, wit
         kb.button(text=label[:60], callback_data=RegPick(action=action, registration_id=reg.registration_id))
     if with_all:
         kb.button(text=t(lang, "unlink_all"), callback_data=RegPick(action=action, registration_id=0))
-    return kb.adjust(1).as_markup()
+    kb.adjust(1)
+    return kb.as_markup()
 
 
 def resend_message(lang: str) -> InlineKeyboardMarkup:
@@ -66,14 +68,16 @@ def segments(lang: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for name in ("all", "round", "program", "unpaid", "missing_uploads", "recommenders_pending"):
         kb.button(text=t(lang, f"seg_{name}"), callback_data=Segment(name=name))
-    return kb.adjust(2).as_markup()
+    kb.adjust(2)
+    return kb.as_markup()
 
 
 def segment_rounds(choices: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for round_id, label in choices:
         kb.button(text=label[:60], callback_data=Segment(name="round", arg=round_id))
-    return kb.adjust(1).as_markup()
+    kb.adjust(1)
+    return kb.as_markup()
 
 
 def broadcast_confirm(lang: str) -> InlineKeyboardMarkup:

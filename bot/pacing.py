@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -20,6 +21,11 @@ from aiolimiter import AsyncLimiter
 
 SENDER_CALL: ContextVar[bool] = ContextVar("sender_call", default=False)
 PACED = (SendMessage, EditMessageText, EditMessageReplyMarkup)
+
+
+def _paced(method: TelegramMethod[Any]) -> bool:
+    # A function rather than an inline isinstance: narrowing `method` would lose its TelegramType.
+    return not SENDER_CALL.get() and isinstance(method, PACED)
 
 
 class DirectReplyPacing(BaseRequestMiddleware):
@@ -33,7 +39,7 @@ class DirectReplyPacing(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Response[TelegramType]:
-        if SENDER_CALL.get() or not isinstance(method, PACED):
+        if not _paced(method):
             return await make_request(bot, method)
         attempt = 0
         while True:

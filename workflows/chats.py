@@ -30,7 +30,7 @@ async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language
     lang = "en" if (telegram_language or "").lower().startswith("en") else "zh"
     async with ctx.db.transaction() as session:
         # Two workers may see a new chat at once: the insert is a no-op for the second.
-        new = await insert_ignore(session, TelegramChat.__table__, [
+        new = await insert_ignore(session, TelegramChat, [
             {"chat_id": chat_id, "user_id": user_id, "language": lang, "reminders_enabled": True, "blocked": False,
              "first_seen_at": now}], ["chat_id"]) == 1  # fmt: skip
         chat = await session.get(TelegramChat, chat_id, populate_existing=True)

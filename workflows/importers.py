@@ -269,12 +269,12 @@ class _Registrations(_Importer):
             person.update({k: r[k] for k in ("id_hash", "id_masked", "name", "birth_date", "email", "phone") if r[k]})
         applicant_ids = dict(
             await upsert(
-                session, Applicant.__table__, [{"phone": "", **p} for p in people.values()],
+                session, Applicant, [{"phone": "", **p} for p in people.values()],
                 ["id_hash"], ["name", "birth_date", "email", "phone"], returning=("id_hash", "id"),
             )
         )  # fmt: skip
         registered = await upsert(
-            session, Registration.__table__,
+            session, Registration,
             [{"round_id": r["round_id"], "serial": r["serial"], "applicant_id": applicant_ids[r["id_hash"]],
               "program_id": r["program_id"], "status": "registered", "registered_at": r["registered_at"]}
              for r in rows],
@@ -282,7 +282,7 @@ class _Registrations(_Importer):
         )  # fmt: skip
         reg_ids = {(r, s): i for r, s, i in registered}
         await upsert(
-            session, Payment.__table__,
+            session, Payment,
             [{"registration_id": reg_ids[(r["round_id"], r["serial"])], "virtual_account": r["virtual_account"],
               "amount": r["fee"], "paid": False} for r in rows],
             ["registration_id"], ["virtual_account", "amount"],
@@ -390,12 +390,12 @@ class _Uploads(_Importer):
         reg_ids = [v[0] for v in regs.values()]
         done: set[tuple[int, str]] = set()
         for start in range(0, len(reg_ids), 500):
-            found = await session.execute(
+            uploaded = await session.execute(
                 select(Upload.registration_id, Upload.item_code).where(
                     Upload.registration_id.in_(reg_ids[start : start + 500])
                 )
             )
-            done.update((r, c) for r, c in found.all())
+            done.update((r, c) for r, c in uploaded.all())
         done.update(
             (regs[(r["round_id"], r["serial"])][0], r["item"]) for _, r in rows if (r["round_id"], r["serial"]) in regs
         )

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from workflows import audit, lockout, outbox
+from workflows.bulk import rowcount
 from workflows.context import Context
 from workflows.identity import HashedId, IdentityError, parse_date
 from workflows.models import Applicant, ChatLink, LoginChallenge, Program, Registration
@@ -182,6 +183,6 @@ async def unlink(ctx: Context, user_id: int, registration_id: int | None = None)
         query = delete(ChatLink).where(ChatLink.user_id == user_id)
         if registration_id is not None:
             query = query.where(ChatLink.registration_id == registration_id)
-        removed = (await session.execute(query)).rowcount or 0
+        removed = rowcount(await session.execute(query))
         audit.record(session, ctx.clock.now(), f"tg:{user_id}", "chat_unlinked", removed=removed)
         return removed

@@ -49,7 +49,7 @@ class DbCheckpoints:
         """Remember that every UID up to ``last_uid`` under ``uidvalidity`` has been handled."""
         async with self._ctx.db.transaction() as session:
             await upsert(
-                session, MailCheckpoint.__table__,
+                session, MailCheckpoint,
                 [{"folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid}],
                 ["folder"], ["uidvalidity", "last_uid"],
             )  # fmt: skip
@@ -71,7 +71,7 @@ async def record_processed(session: AsyncSession, record: MailRecord, outcome: s
     did (the caller then rolls its effects back)."""
     row = {"message_id": record.message_id[:500], "folder": record.folder, "uid": record.uid,
            "sender": record.sender[:254], "kind": record.kind, "outcome": outcome, "handled_at": now}  # fmt: skip
-    return await insert_ignore(session, ProcessedMail.__table__, [row], ["message_id"]) == 1
+    return await insert_ignore(session, ProcessedMail, [row], ["message_id"]) == 1
 
 
 async def take_auto_reply(session: AsyncSession, address: str, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workflows.bulk import insert_ignore
+from workflows.bulk import insert_ignore, rowcount
 from workflows.context import Context
 from workflows.models import OutboxMessage
 
@@ -72,7 +72,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
         }
         for m in messages
     ]  # fmt: skip
-    return await insert_ignore(session, OutboxMessage.__table__, rows, ["idempotency_key"])
+    return await insert_ignore(session, OutboxMessage, rows, ["idempotency_key"])
 
 
 async def claim(ctx: Context, channel: str, worker: str, limit: int = 50) -> list[Claimed]:
@@ -155,7 +155,7 @@ async def recover_stale(ctx: Context, lease: timedelta = LEASE) -> dict[str, int
                 )
                 .values(state=state, claimed_by=None, last_error="worker stopped during delivery")
             )
-            counts[channel] = result.rowcount or 0
+            counts[channel] = rowcount(result)
     return counts
 
 
@@ -166,7 +166,7 @@ async def cancel(session: AsyncSession, key_prefix: str) -> int:
         .where(OutboxMessage.idempotency_key.startswith(key_prefix), OutboxMessage.state == "pending")
         .values(state="cancelled")
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def counts_by_state(ctx: Context, key_prefix: str = "") -> dict[str, int]:

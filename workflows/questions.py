@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workflows.bulk import rowcount
 from workflows.clock import TAIPEI, to_local
 from workflows.context import Context
 from workflows.identity import redact_ids
@@ -62,7 +63,7 @@ async def vote(ctx: Context, question_id: int, asker: str, value: int) -> bool:
             .where(Question.id == question_id, Question.asker == asker)
             .values(vote=1 if value > 0 else -1)
         )
-        return (result.rowcount or 0) == 1
+        return rowcount(result) == 1
 
 
 async def stats(ctx: Context, top: int = 5) -> Stats:

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows import audit, outbox
+from workflows.bulk import rowcount
 from workflows.deadlines import deadlines_for, is_past, pick
 from workflows.models import Applicant, ChatLink, Recommender, Registration, TelegramChat
 
@@ -92,7 +93,7 @@ async def _answer(
         .values(status=status, started_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         return False
     await outbox.enqueue(session, await applicant_notices(session, target, f"recommender_{status}"), now)
     audit.record(session, now, f"mail:{target.recommender_email}", f"recommender_{status}", target.serial,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from workflows import audit, outbox
+from workflows.bulk import rowcount
 from workflows.context import Context
 from workflows.deadlines import deadlines_for, pick
 from workflows.models import Program, Recommender, Registration
@@ -182,7 +183,7 @@ async def resend_invitation(
             )
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             return RecommenderResult(False, "too_soon", recommender_id, now + RESEND_INTERVAL)
         await session.refresh(rec)
         await outbox.enqueue(session, [invitation_message(rec)], now)

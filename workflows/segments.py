@@ -43,7 +43,7 @@ class Audience:
         return len(self.chats) + len(self.emails)
 
 
-def _registrations(segment: str, arg: str | None) -> Select[tuple[int]]:
+def _registrations(segment: str, arg: str | None) -> Select[int]:
     query = select(Registration.id).where(Registration.status != "withdrawn")
     if segment == "round":
         return query.where(Registration.round_id == arg)

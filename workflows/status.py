@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 
@@ -170,28 +171,28 @@ def upload_states(items: list[tuple[UploadItem, Upload | None]], paid: bool, clo
     names = {item.code: item for item, _ in items}
     result = []
     for item, upload in items:
-        base = dict(
-            code=item.code, name_zh=item.name_zh, name_en=item.name_en, file_type=item.file_type,
+        status = partial(
+            UploadStatus, code=item.code, name_zh=item.name_zh, name_en=item.name_en, file_type=item.file_type,
             max_bytes=item.max_bytes, required=item.required,
         )  # fmt: skip
         if upload is not None:
             result.append(
-                UploadStatus(**base, state="done", uploaded_at=upload.uploaded_at, file_name=upload.file_name,
-                             review_result=upload.review_result)
+                status(state="done", uploaded_at=upload.uploaded_at, file_name=upload.file_name,
+                       review_result=upload.review_result)
             )  # fmt: skip
         elif closed:
-            result.append(UploadStatus(**base, state="closed", reason="past_deadline"))
+            result.append(status(state="closed", reason="past_deadline"))
         elif item.requires_payment and not paid:
-            result.append(UploadStatus(**base, state="locked", reason="pay_first"))
+            result.append(status(state="locked", reason="pay_first"))
         elif item.requires_item and item.requires_item not in done:
             needed = names.get(item.requires_item)
             result.append(
-                UploadStatus(**base, state="locked", reason="needs_item",
-                             needs_zh=needed.name_zh if needed else item.requires_item,
-                             needs_en=needed.name_en if needed else item.requires_item)
+                status(state="locked", reason="needs_item",
+                       needs_zh=needed.name_zh if needed else item.requires_item,
+                       needs_en=needed.name_en if needed else item.requires_item)
             )  # fmt: skip
         else:
-            result.append(UploadStatus(**base, state="missing"))
+            result.append(status(state="missing"))
     return result
 
 

@@ -42,7 +42,8 @@ def _listing(report: StatusReport, lang: str) -> tuple[str, InlineKeyboardMarkup
                       callback_data=Resend(registration_id=report.registration_id, recommender_id=r.id))  # fmt: skip
     if not report.recommenders:
         lines.append(t(lang, "no_recommenders_yet"))
-    markup = kb.adjust(1).as_markup() if kb.buttons else None
+    kb.adjust(1)
+    markup = kb.as_markup() if kb.buttons else None
     return "\n".join(lines), markup
 
 
