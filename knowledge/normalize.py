@@ -150,7 +150,7 @@ def _plain_tokens(segment: str) -> list[tuple[str, float]]:
     tokens: list[tuple[str, float]] = []
     for run in _WORD_RE.findall(segment):
         if run[0] >= "\u3400":  # a CJK run (the only runs starting above ASCII)
-            tokens += [(ch, UNIGRAM_WEIGHT) for ch in run]
+            tokens += [(sys.intern(ch), UNIGRAM_WEIGHT) for ch in run]
             tokens += [(sys.intern(run[i : i + 2]), 1.0) for i in range(len(run) - 1)]
         elif run[0].isdigit():
             tokens.append((sys.intern(run), 1.0))
