@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.deps import BotDeps
@@ -31,4 +32,12 @@ class ChatSettingsMiddleware(BaseMiddleware):
             data["chat"], data["lang"] = chat, chat.language
         else:
             data["lang"] = "en" if user and (user.language_code or "").startswith("en") else "zh"
+        state = data.get("state")
+        if isinstance(event, Message) and isinstance(state, FSMContext) and _starts_afresh(event.text):
+            # A new command ends any half-finished conversation: a later answer must not be taken as, say, an ID.
+            await state.clear()
         return await handler(event, data)
+
+
+def _starts_afresh(text: str | None) -> bool:
+    return text is not None and text.startswith("/") and not text.startswith("/cancel")

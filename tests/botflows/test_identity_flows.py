@@ -103,3 +103,12 @@ async def test_a_second_person_cannot_be_linked_to_one_account(office: Office) -
     await office.bob.say(ALICE_ID)
     [refused] = await office.bob.say("1990-03-15")
     assert "另一位考生" in refused["text"]
+
+
+async def test_another_command_ends_a_half_finished_conversation(office: Office) -> None:
+    await office.alice.say("/serial")
+    await office.alice.say("/help")
+    deletes = office.sandbox.calls["deleteMessage"]
+    [answer] = await office.alice.say("碩專班照片要多大")  # a question again, not an ID to validate and delete
+    assert office.sandbox.calls["deleteMessage"] == deletes
+    assert "450" in answer["text"]
