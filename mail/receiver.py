@@ -179,17 +179,23 @@ class MailboxReceiver:
         handled = 0
         for batch in _batches(uids, s.fetch_batch):
             fetched = await self._call(client.fetch, batch, ["BODY.PEEK[]"])
-            for uid in batch:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-                if raw is None:  # expunged by someone else since the search
-                    continue
-                delivered = await self._deliver(uidvalidity, uid, raw)
-                await self._state.save(s.folder, uidvalidity, uid)
-                if delivered:
-                    handled += 1
-                    await self._file(client, uid)
-                else:
-                    await self._call(client.add_flags, [uid], [b"\\Flagged"])
+            done: list[int] = []
+            try:
+                for uid in batch:
+                    raw = fetched.get(uid, {}).get(b"BODY[]")
+                    if raw is None:  # expunged by someone else since the search
+                        continue
+                    delivered = await self._deliver(uidvalidity, uid, raw)
+                    await self._state.save(s.folder, uidvalidity, uid)
+                    if delivered:
+                        handled += 1
+                        done.append(uid)
+                    else:
+                        await self._call(client.add_flags, [uid], [b"\\Flagged"])
+            finally:
+                # One MOVE per batch, not per message; a crash before it leaves them for _file_leftovers.
+                if done:
+                    await self._file(client, done)
         return handled
 
     async def _deliver(self, uidvalidity: int, uid: int, raw: bytes) -> bool:
@@ -212,12 +218,12 @@ class MailboxReceiver:
         self._failures.pop((uidvalidity, uid), None)
         return True
 
-    async def _file(self, client: IMAPClient, uid: int) -> None:
-        """Move a handled message to the processed folder, or flag it \\Seen when there is none."""
+    async def _file(self, client: IMAPClient, uids: list[int]) -> None:
+        """Move handled messages to the processed folder, or flag them \\Seen when there is none."""
         if self._settings.processed_folder:
-            await self._move(client, [uid], self._settings.processed_folder)
+            await self._move(client, uids, self._settings.processed_folder)
         else:
-            await self._call(client.add_flags, [uid], [b"\\Seen"])
+            await self._call(client.add_flags, uids, [b"\\Seen"])
 
     async def _move(self, client: IMAPClient, uids: list[int], target: str) -> None:
         if client.has_capability("MOVE"):
