@@ -39,10 +39,11 @@ class Calibration(BaseModel):
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
                          + unknown * (share of the question's words no entry and no brochure uses) + intercept)
 
-    Unsure when the confidence is below `threshold`, the score below `min_score`, or the unknown share above
-    `max_unknown`. Another round's entry on the same topic scoring within `ambiguity` of the best (and
-    confident on its own) makes the answer depend on the round. A brochure paragraph is quoted when it covers
-    at least `passage` of the question. The defaults are a recent fit, used when calibration.yaml is missing.
+    Unsure when the confidence is below `threshold`, the score below `min_score`, the unknown share above
+    `max_unknown`, or more than `max_unknown_words` Latin-script words are unknown (see `Decision`). Another
+    round's entry on the same topic scoring within `ambiguity` of the best (and confident on its own) makes
+    the answer depend on the round. A brochure paragraph is quoted when it covers at least `passage` of the
+    question. The defaults are a recent fit, used when calibration.yaml is missing.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,6 +57,7 @@ class Calibration(BaseModel):
     ambiguity: float = 1.0
     min_score: float = 0.15
     max_unknown: float = 0.8
+    max_unknown_words: int = 0
     weights: MatchWeights = MatchWeights()
 
     def confidence(self, decision: Decision) -> float:
@@ -76,6 +78,9 @@ class Decision:
     score: float
     margin: float
     unknown: float
+    # Latin-script subject words no entry and no brochure uses ("visa", "dog"). A whole word is a surer sign of
+    # an uncovered subject than an unknown Chinese bigram, which is often just two neighbouring words.
+    unknown_words: tuple[str, ...] = ()
 
 
 class KnowledgeBase:
@@ -158,11 +163,22 @@ class KnowledgeBase:
         analysis = self._normalizer.analyze(mention.stripped, folded=True)
         ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights, limit=RANKED))
         unknown = self._unknown_share(analysis)
+        words = self._unknown_words(analysis)
         if not ranked:
-            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown)
+            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown, words)
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
-        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown)
+        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words)
+
+    def _known(self, token: str) -> bool:
+        return self.matcher.knows(token) or self.passages.knows(token)
+
+    def _unknown_words(self, analysis: Analysis) -> tuple[str, ...]:
+        # Letters only: numbers (amounts, years) are not subjects; two letters are too short to mean much.
+        return tuple(
+            t for t, _ in analysis.tokens
+            if len(t) > 2 and t.isascii() and t.isalpha() and t not in self._question_tokens and not self._known(t)
+        )
 
     def _unknown_share(self, analysis: Analysis) -> float:
         # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer;
@@ -173,7 +189,7 @@ class KnowledgeBase:
         total = sum(weights.values())
         if not total:
             return 1.0
-        unknown = sum(w for t, w in weights.items() if not self.matcher.knows(t) and not self.passages.knows(t))
+        unknown = sum(w for t, w in weights.items() if not self._known(t))
         return unknown / total
 
     def answer_for(self, decision: Decision, calibration: Calibration | None = None) -> Answer:
@@ -184,6 +200,7 @@ class KnowledgeBase:
         if (
             not ranked or confidence < calibration.threshold or decision.score < calibration.min_score
             or decision.unknown > calibration.max_unknown
+            or len(decision.unknown_words) > calibration.max_unknown_words
         ):
             return self._fallback(decision, confidence, calibration.passage)
         best = ranked[0].entry

@@ -73,3 +73,22 @@ def test_question_words_alone_do_not_make_a_subject_known(real_kb: KnowledgeBase
 def test_a_known_subject_with_question_words_is_answered(real_kb: KnowledgeBase) -> None:
     answer = real_kb.ask("報名費現在多少錢", round_id="ntut105-transfer")
     assert (answer.status, answer.entry_id) == ("answered", "ntut105-transfer.fee")
+
+
+def test_an_english_word_no_document_uses_makes_the_question_unsure(real_kb: KnowledgeBase) -> None:
+    decision = real_kb.decide("can I bring my cat to the exam")
+    assert not isinstance(decision, Answer) and decision.unknown_words == ("cat",)
+    assert real_kb.ask("can I bring my cat to the exam").status == "unsure"
+
+
+@pytest.mark.parametrize("question", ["how much is the application fee", "is the fee 1100 or 1300"])
+def test_known_words_and_numbers_are_not_unknown_words(real_kb: KnowledgeBase, question: str) -> None:
+    decision = real_kb.decide(question)
+    assert not isinstance(decision, Answer) and decision.unknown_words == ()
+
+
+@pytest.mark.parametrize(("question", "other"), [("交大轉學考考什麼", True), ("政大的簡章在哪", True),
+                                                ("繳交大頭照要多大", False), ("行政大樓在哪", False)])
+def test_short_school_names_inside_ordinary_words(real_kb: KnowledgeBase, question: str, other: bool) -> None:
+    decision = real_kb.decide(question)
+    assert (isinstance(decision, Answer) and decision.status == "unsure") is other
