@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from workflows import audit, lockout, outbox
 from workflows.bulk import rowcount
 from workflows.context import Context
-from workflows.identity import HashedId, IdentityError, parse_date
+from workflows.identity import HashedId, parse_date
 from workflows.models import Applicant, ChatLink, LoginChallenge, Program, Registration
 
 CODE_VALID = timedelta(minutes=10)
@@ -68,16 +68,12 @@ async def start_link(
     now = ctx.clock.now()
     requester = f"tg:{user_id}"
     async with ctx.db.transaction() as session:
-        until = await lockout.locked_until(session, requester, "link", now)
-        if until is not None:
-            lockout.record_attempt(session, requester, "link", "locked", now)
-            return LinkStart("locked", locked_until=until)
-        try:
-            person = ctx.hashed_id(national_id)
-            born = parse_date(birth_date)
-        except IdentityError as exc:
-            lockout.record_attempt(session, requester, "link", "invalid", now)
-            return LinkStart("invalid", reason=exc.code)
+        gate = await lockout.admit(session, requester, "link", now,
+                                   lambda: (ctx.hashed_id(national_id), parse_date(birth_date)))  # fmt: skip
+        if gate.value is None:
+            return LinkStart("locked" if gate.locked_until else "invalid", locked_until=gate.locked_until,
+                             reason=gate.refused)  # fmt: skip
+        person, born = gate.value
         reg = await session.scalar(
             select(Registration)
             .where(func.upper(Registration.serial) == serial.strip().upper())

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from workflows import audit, lockout
 from workflows.context import Context
-from workflows.identity import HashedId, IdentityError, parse_year_month
+from workflows.identity import HashedId, parse_year_month
 from workflows.models import Applicant, Registration
 
 
@@ -46,18 +46,13 @@ async def lookup_serials(
     """
     now = ctx.clock.now()
     async with ctx.db.transaction() as session:
-        until = await lockout.locked_until(session, requester, "lookup", now)
-        if until is not None:
-            lockout.record_attempt(session, requester, "lookup", "locked", now)
-            audit.record(session, now, requester, "serial_lookup", outcome="locked")
-            return LookupResult("locked", locked_until=until)
-        try:
-            person = ctx.hashed_id(national_id)
-            month = parse_year_month(birth_year_month)
-        except IdentityError as exc:
-            lockout.record_attempt(session, requester, "lookup", "invalid", now)
-            audit.record(session, now, requester, "serial_lookup", outcome="invalid", reason=exc.code)
-            return LookupResult("invalid", reason=exc.code)
+        gate = await lockout.admit(session, requester, "lookup", now,
+                                   lambda: (ctx.hashed_id(national_id), parse_year_month(birth_year_month)))  # fmt: skip
+        if gate.value is None:
+            outcome = "locked" if gate.locked_until else "invalid"
+            audit.record(session, now, requester, "serial_lookup", outcome=outcome, reason=gate.refused)
+            return LookupResult(outcome, locked_until=gate.locked_until, reason=gate.refused)
+        person, month = gate.value
         applicant = await session.scalar(
             select(Applicant)
             .where(Applicant.id_hash == person.hash)
