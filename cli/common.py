@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import wraps
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -15,7 +13,7 @@ import typer
 from workflows.context import Context
 from workflows.db import Database
 from workflows.migrate import upgrade_if_needed
-from workflows.settings import ConfigError, Settings, load_settings
+from workflows.settings import ConfigError, Settings, default_data_dir, load_settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -39,9 +37,7 @@ def settings_or_exit(**overrides: Any) -> Settings:
 
 def demo_db_url() -> str:
     """The demo store lives beside the default store, never in it."""
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "admissions-assistant"
-    base.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{base / 'demo.db'}"
+    return f"sqlite:///{default_data_dir() / 'demo.db'}"
 
 
 @asynccontextmanager

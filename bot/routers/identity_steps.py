@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bot.deps import BotDeps
 from bot.routers.common import local_time
 from bot.texts import t
-from workflows.identity import IdentityError
+from workflows.identity import HashedId, IdentityError
 
 
 async def forget_message(message: Message) -> None:
@@ -31,6 +31,12 @@ async def take_id(message: Message, state: FSMContext, deps: BotDeps, lang: str)
         return False
     await state.update_data(id_hash=person.hash, id_masked=person.masked)
     return True
+
+
+async def stored_id(state: FSMContext) -> HashedId:
+    """The ID `take_id` kept in the conversation (its hash and mask only)."""
+    data = await state.get_data()
+    return HashedId(data["id_hash"], data["id_masked"])
 
 
 def explain(lang: str, code: str | None) -> str:

@@ -13,9 +13,8 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import RegPick
 from bot.deps import BotDeps
-from bot.routers.identity_steps import explain, locked, take_id
+from bot.routers.identity_steps import explain, locked, stored_id, take_id
 from bot.texts import t
-from workflows.identity import HashedId
 from workflows.linking import confirm_link, linked_registrations, start_link, unlink
 
 SERIAL = re.compile(r"^[A-Za-z0-9]{2,16}$")
@@ -29,7 +28,6 @@ class Login(StatesGroup):
 
 
 async def login(message: Message, state: FSMContext, lang: str) -> None:
-    await state.clear()
     await state.set_state(Login.serial)
     await message.answer(t(lang, "ask_serial"))
 
@@ -54,7 +52,7 @@ async def got_birth(message: Message, state: FSMContext, deps: BotDeps, lang: st
     assert message.from_user and message.text
     data = await state.get_data()
     result = await start_link(deps.ctx, message.from_user.id, message.chat.id, data["serial"],
-                              HashedId(data["id_hash"], data["id_masked"]), message.text, lang)  # fmt: skip
+                              await stored_id(state), message.text, lang)  # fmt: skip
     if result.status == "invalid":
         await message.answer(explain(lang, result.reason))
         return

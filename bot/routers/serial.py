@@ -9,9 +9,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.deps import BotDeps
-from bot.routers.identity_steps import explain, locked, take_id
+from bot.routers.identity_steps import explain, locked, stored_id, take_id
 from bot.texts import t
-from workflows.identity import HashedId
 from workflows.lookup import lookup_serials
 
 
@@ -21,7 +20,6 @@ class SerialLookup(StatesGroup):
 
 
 async def serial(message: Message, state: FSMContext, lang: str) -> None:
-    await state.clear()
     await state.set_state(SerialLookup.national_id)
     await message.answer(t(lang, "ask_id"))
 
@@ -34,9 +32,7 @@ async def got_id(message: Message, state: FSMContext, deps: BotDeps, lang: str) 
 
 async def got_birth(message: Message, state: FSMContext, deps: BotDeps, lang: str) -> None:
     assert message.from_user and message.text
-    data = await state.get_data()
-    person = HashedId(data["id_hash"], data["id_masked"])
-    result = await lookup_serials(deps.ctx, person, message.text, requester=f"tg:{message.from_user.id}")
+    result = await lookup_serials(deps.ctx, await stored_id(state), message.text, requester=f"tg:{message.from_user.id}")
     if result.status == "invalid":
         await message.answer(explain(lang, result.reason))
         return

@@ -49,7 +49,6 @@ async def not_staff(message: Message, lang: str) -> None:
 
 
 async def broadcast(message: Message, state: FSMContext, lang: str) -> None:
-    await state.clear()
     await state.set_state(BroadcastFlow.text)
     await message.answer(t(lang, "bc_ask_text"))
 

@@ -12,8 +12,7 @@ from bot.texts import t
 from workflows.chats import set_language
 
 
-async def start(message: Message, state: FSMContext, deps: BotDeps, lang: str) -> None:
-    await state.clear()
+async def start(message: Message, deps: BotDeps, lang: str) -> None:
     await message.answer(t(lang, "start"))
     if message.from_user and deps.is_staff(message.from_user.id):
         await message.answer(t(lang, "staff_help"))
