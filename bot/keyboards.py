@@ -56,11 +56,16 @@ def resend_message(lang: str) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def resend_confirm(lang: str) -> InlineKeyboardMarkup:
+def _confirm_or_cancel(lang: str, step: type[ResendStep] | type[BroadcastStep]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=t(lang, "confirm"), callback_data=ResendStep(action="confirm"))
-    kb.button(text=t(lang, "cancel"), callback_data=ResendStep(action="cancel"))
+    kb.button(text=t(lang, "confirm"), callback_data=step(action="confirm"))
+    kb.button(text=t(lang, "cancel"), callback_data=step(action="cancel"))
     return kb.as_markup()
+
+
+def resend_confirm(lang: str) -> InlineKeyboardMarkup:
+    """Confirm or cancel resending an invitation."""
+    return _confirm_or_cancel(lang, ResendStep)
 
 
 def segments(lang: str) -> InlineKeyboardMarkup:
@@ -81,7 +86,5 @@ def segment_rounds(choices: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 
 def broadcast_confirm(lang: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t(lang, "confirm"), callback_data=BroadcastStep(action="confirm"))
-    kb.button(text=t(lang, "cancel"), callback_data=BroadcastStep(action="cancel"))
-    return kb.as_markup()
+    """Confirm or cancel a broadcast after its preview."""
+    return _confirm_or_cancel(lang, BroadcastStep)
