@@ -5,11 +5,9 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from knowledge import KnowledgeBase
-from knowledge.evaluation import EvalItem, Prediction, is_correct, load_eval, measure, percentile, split_of
+from knowledge.evaluation import EvalItem, Prediction, is_correct, measure, percentile, split_of
 
 
 def test_split_is_stable_and_about_thirty_percent() -> None:
@@ -48,19 +46,6 @@ def test_measure() -> None:
     assert metrics.ambiguous == 1.0 and math.isnan(metrics.personal) and metrics.overall == 0.6
     assert metrics.p50_ms == 3.0 and metrics.p99_ms == 100.0
     assert percentile([5.0], 99) == 5.0
-
-
-def test_p99_latency_under_5_ms(real_kb: KnowledgeBase) -> None:
-    items = load_eval()
-    latencies = []
-    for item in items:
-        fastest = float("inf")
-        for _ in range(5):  # the fastest of five: other processes share this machine
-            start = time.perf_counter()
-            real_kb.ask(item.q, item.round)
-            fastest = min(fastest, time.perf_counter() - start)
-        latencies.append(fastest * 1000)
-    assert percentile(latencies, 99) < 5.0, f"p99 {percentile(latencies, 99):.2f} ms"
 
 
 def test_harness_runs_and_compares_three_systems() -> None:
