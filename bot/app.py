@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.deps import BotDeps
-from bot.middlewares import ChatSettingsMiddleware
+from bot.filters import PrivateChat
+from bot.middlewares import UpdateContextMiddleware
 from bot.routers import faq, login, membership, recommenders, reminders, serial, staff, start, status
 
 PUBLIC_COMMANDS = {
@@ -32,13 +33,11 @@ def build_bot(token: str, api_base: str | None = None) -> Bot:
 
 def build_dispatcher(deps: BotDeps, storage: BaseStorage) -> Dispatcher:
     """Routers in order: staff first, then the applicant features (private chats only), free text last."""
-    dp = Dispatcher(storage=storage, deps=deps)
-    middleware = ChatSettingsMiddleware(deps)
-    dp.message.outer_middleware(middleware)
-    dp.callback_query.outer_middleware(middleware)
+    dp = Dispatcher(storage=storage, deps=deps, disable_fsm=True)
+    dp.update.outer_middleware(UpdateContextMiddleware(deps, dp.fsm))
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
-    private.callback_query.filter(F.message.chat.type == "private")
+    private.message.filter(PrivateChat())
+    private.callback_query.filter(PrivateChat())
     private.include_routers(start.build(), serial.build(), login.build(), status.build(), recommenders.build(),
                             reminders.build(), faq.build())  # fmt: skip
     dp.include_routers(membership.build(), staff.build(), private)

@@ -1,23 +1,33 @@
-"""Per-update context: the chat's language and settings, loaded once and handed to handlers as `lang`."""
+"""Per-update context, read once: the chat's language and settings, the user's linked registrations and the
+conversation state, handed to handlers as `lang`, `chat`, `linked`, `state` and `raw_state`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
-from aiogram import BaseMiddleware
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram import Bot
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.types import TelegramObject, Update
 
 from bot.deps import BotDeps
-from workflows.chats import touch_chat
+from bot.fsm_storage import StoreStorage
+from workflows.chats import chat_snapshot
+
+# Updates that carry an applicant's message or button press, the ones the private-chat features handle.
+_CHAT_EVENTS = frozenset({"message", "callback_query"})
 
 
-class ChatSettingsMiddleware(BaseMiddleware):
-    """Adds `lang` and `chat` (ChatInfo) for private messages and button presses."""
+class UpdateContextMiddleware(FSMContextMiddleware):
+    """aiogram's FSM middleware, reading the conversation state in the same query as the chat's settings and
+    links when the state is kept in the store (the dispatcher is built with ``disable_fsm=True``)."""
 
-    def __init__(self, deps: BotDeps) -> None:
+    def __init__(self, deps: BotDeps, fsm: FSMContextMiddleware) -> None:
+        super().__init__(fsm.storage, fsm.events_isolation, fsm.strategy)
         self.deps = deps
+        # With the state in Redis there is nothing to save: it is read from there as aiogram does.
+        self.store_keys = fsm.storage.keys if isinstance(fsm.storage, StoreStorage) else None
 
     async def __call__(
         self,
@@ -25,19 +35,30 @@ class ChatSettingsMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        message = event.message if isinstance(event, CallbackQuery) else event
-        user = getattr(event, "from_user", None)
-        if isinstance(message, Message) and user is not None and message.chat.type == "private":
-            chat = await touch_chat(self.deps.ctx, message.chat.id, user.id, user.language_code)
-            data["chat"], data["lang"] = chat, chat.language
-        else:
-            data["lang"] = "en" if user and (user.language_code or "").startswith("en") else "zh"
-        state = data.get("state")
-        if isinstance(event, Message) and isinstance(state, FSMContext) and _starts_afresh(event.text):
-            # A new command ends any half-finished conversation: a later answer must not be taken as, say, an ID.
-            await state.clear()
-        return await handler(event, data)
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):
+            data["state"] = context
+            event_context = cast(EventContext, data[EVENT_CONTEXT_KEY])
+            user = event_context.user
+            if isinstance(event, Update) and event.event_type in _CHAT_EVENTS and user is not None \
+                    and event_context.chat is not None and event_context.chat.type == "private":  # fmt: skip
+                snapshot = await chat_snapshot(self.deps.ctx, event_context.chat.id, user.id, user.language_code,
+                                               self.store_keys.build(context.key) if self.store_keys else None)  # fmt: skip
+                data["chat"], data["lang"], data["linked"] = snapshot.chat, snapshot.chat.language, snapshot.linked
+                data["raw_state"] = snapshot.conversation_state if self.store_keys else await context.get_state()
+            else:
+                data["lang"] = "en" if user and (user.language_code or "").startswith("en") else "zh"
+                data["raw_state"] = await context.get_state()
+            if data["raw_state"] is not None and _starts_afresh(event):
+                # A new command ends any half-finished conversation: a later answer must not be taken as, say, an ID.
+                await context.clear()
+                data["raw_state"] = None
+            return await handler(event, data)
 
 
-def _starts_afresh(text: str | None) -> bool:
+def _starts_afresh(event: TelegramObject) -> bool:
+    text = event.message.text if isinstance(event, Update) and event.message else None
     return text is not None and text.startswith("/") and not text.startswith("/cancel")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
 from workflows.bulk import insert_ignore
 from workflows.context import Context
-from workflows.models import TelegramChat
+from workflows.linking import LinkedRegistration, linked_registrations
+from workflows.models import ChatLink, ConversationState, Program, Registration, TelegramChat
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,47 @@ class ChatInfo:
     reminders_enabled: bool
     blocked: bool
     new: bool
+
+
+@dataclass(frozen=True)
+class ChatSnapshot:
+    """What the bot needs for one update, read at once: settings, the user's linked registrations and, when
+    asked for, the conversation's state."""
+
+    chat: ChatInfo
+    linked: list[LinkedRegistration] = field(default_factory=list)
+    conversation_state: str | None = None
+
+
+async def chat_snapshot(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None,
+                        conversation_key: str | None = None) -> ChatSnapshot:  # fmt: skip
+    """The chat's settings, the user's linked registrations (oldest first) and the state of the conversation
+    stored under `conversation_key`: one query for a known chat, the common case; a first contact (or a chat
+    that had blocked the bot) goes through `touch_chat`."""
+    # No key: the subquery finds no row (keys are never empty) and the state comes back NULL.
+    state = select(ConversationState.state).where(ConversationState.key == (conversation_key or "")).scalar_subquery()
+    query = (
+        select(TelegramChat.language, TelegramChat.reminders_enabled, TelegramChat.blocked, state,
+               Registration.id, Registration.serial, Registration.round_id, Program.name_zh, Program.name_en)
+        .select_from(TelegramChat)
+        .outerjoin(ChatLink, ChatLink.user_id == user_id)
+        .outerjoin(Registration, Registration.id == ChatLink.registration_id)
+        .outerjoin(Program, Program.id == Registration.program_id)
+        .where(TelegramChat.chat_id == chat_id)
+        .order_by(ChatLink.linked_at)
+    )  # fmt: skip
+    async with ctx.db.engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    if rows and not rows[0].blocked:
+        language, reminders, _, conversation_state = rows[0][:4]
+        linked = [LinkedRegistration(*row[4:]) for row in rows if row.id is not None]
+        return ChatSnapshot(ChatInfo(chat_id, language, reminders, False, False), linked, conversation_state)
+    chat = await touch_chat(ctx, chat_id, user_id, telegram_language)
+    state_now = None
+    if conversation_key:
+        async with ctx.db.sessions() as session:
+            state_now = await session.scalar(select(ConversationState.state).where(ConversationState.key == conversation_key))
+    return ChatSnapshot(chat, await linked_registrations(ctx, user_id), state_now)
 
 
 async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None) -> ChatInfo:

@@ -7,35 +7,31 @@ from datetime import datetime
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
-from bot.deps import BotDeps
 from bot.texts import t
 from workflows.clock import to_local
-from workflows.linking import LinkedRegistration, linked_registrations
+from workflows.linking import LinkedRegistration
 
 
-async def own_registration(deps: BotDeps, user_id: int, registration_id: int) -> LinkedRegistration | None:
-    """The registration if this user has linked it, else None (callback data is never trusted)."""
-    for reg in await linked_registrations(deps.ctx, user_id):
-        if reg.registration_id == registration_id:
-            return reg
-    return None
+def own_registration(linked: list[LinkedRegistration], registration_id: int) -> LinkedRegistration | None:
+    """The registration if it is among the user's linked ones, else None (callback data is never trusted)."""
+    return next((reg for reg in linked if reg.registration_id == registration_id), None)
 
 
-async def picked_registration(query: CallbackQuery, deps: BotDeps, registration_id: int, lang: str) -> Message | None:
+async def picked_registration(query: CallbackQuery, linked: list[LinkedRegistration], registration_id: int,
+                              lang: str) -> Message | None:  # fmt: skip
     """After a registration button: the message to answer under, or None when the registration is not the
     user's own (the refusal is sent) or the button's message is gone."""
     await query.answer()
     if not isinstance(query.message, Message):
         return None
-    if await own_registration(deps, query.from_user.id, registration_id) is None:
+    if own_registration(linked, registration_id) is None:
         await query.message.answer(t(lang, "not_linked"))
         return None
     return query.message
 
 
-async def choose_registration(message: Message, deps: BotDeps, user_id: int, lang: str, action: str) -> int | None:
+async def choose_registration(message: Message, regs: list[LinkedRegistration], lang: str, action: str) -> int | None:
     """The user's only registration, or None after asking which one (or telling them to /login)."""
-    regs = await linked_registrations(deps.ctx, user_id)
     if not regs:
         await message.answer(t(lang, "not_linked"))
         return None

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import AskStaff, RoundPick, Vote
 from bot.deps import BotDeps
+from bot.filters import PlainText, SlashCommand
 from bot.routers.status import send_status
 from bot.texts import t
 from knowledge import Answer
 from workflows.handoffs import attach_staff_message, create_handoff
-from workflows.linking import linked_registrations
+from workflows.linking import LinkedRegistration
 from workflows.questions import log_question, question_text, vote
 
 MAX_QUESTION = 500
@@ -31,14 +32,14 @@ def render_answer(deps: BotDeps, answer: Answer, lang: str) -> str:
     return "\n".join(lines)
 
 
-async def _context_round(deps: BotDeps, user_id: int) -> str | None:
+def _context_round(linked: list[LinkedRegistration]) -> str | None:
     """The round of the user's linked registrations, when they are all in one round."""
-    rounds = {r.round_id for r in await linked_registrations(deps.ctx, user_id)}
+    rounds = {r.round_id for r in linked}
     return rounds.pop() if len(rounds) == 1 else None
 
 
-async def answer_question(message: Message, deps: BotDeps, user_id: int, lang: str, text: str,
-                          round_id: str | None) -> None:  # fmt: skip
+async def answer_question(message: Message, deps: BotDeps, user_id: int, linked: list[LinkedRegistration], lang: str,
+                          text: str, round_id: str | None) -> None:  # fmt: skip
     """Ask the knowledge base and reply with the answer, the round choice, or the offer to ask staff."""
     answer = deps.kb.ask(text, round_id=round_id, lang=lang)
     qid = await log_question(
@@ -54,7 +55,7 @@ async def answer_question(message: Message, deps: BotDeps, user_id: int, lang: s
         if answer.personal_kind == "serial":
             await message.answer(t(lang, "personal_serial"))
         else:
-            await send_status(message, deps, user_id, lang)
+            await send_status(message, deps, linked, lang)
     else:
         await message.answer(t(lang, "unsure"), reply_markup=keyboards.ask_staff(qid, lang))
 
@@ -63,21 +64,21 @@ async def unknown_command(message: Message, lang: str) -> None:
     await message.answer(t(lang, "unknown_command"))
 
 
-async def question(message: Message, deps: BotDeps, lang: str) -> None:
+async def question(message: Message, deps: BotDeps, linked: list[LinkedRegistration], lang: str) -> None:
     assert message.from_user and message.text
     if len(message.text) > MAX_QUESTION:
         await message.answer(t(lang, "too_long"))
         return
-    round_id = await _context_round(deps, message.from_user.id)
-    await answer_question(message, deps, message.from_user.id, lang, message.text, round_id)
+    await answer_question(message, deps, message.from_user.id, linked, lang, message.text, _context_round(linked))
 
 
-async def round_picked(query: CallbackQuery, callback_data: RoundPick, deps: BotDeps, lang: str) -> None:
+async def round_picked(query: CallbackQuery, callback_data: RoundPick, deps: BotDeps, linked: list[LinkedRegistration],
+                       lang: str) -> None:  # fmt: skip
     text = await question_text(deps.ctx, callback_data.question_id, str(query.from_user.id))
     await query.answer()
     if text is None or not isinstance(query.message, Message):
         return
-    await answer_question(query.message, deps, query.from_user.id, lang, text, callback_data.round_id)
+    await answer_question(query.message, deps, query.from_user.id, linked, lang, text, callback_data.round_id)
 
 
 async def voted(query: CallbackQuery, callback_data: Vote, deps: BotDeps, lang: str) -> None:
@@ -85,12 +86,12 @@ async def voted(query: CallbackQuery, callback_data: Vote, deps: BotDeps, lang: 
     await query.answer(t(lang, "vote_thanks"))
 
 
-async def ask_staff(query: CallbackQuery, callback_data: AskStaff, deps: BotDeps, lang: str) -> None:
+async def ask_staff(query: CallbackQuery, callback_data: AskStaff, deps: BotDeps, linked: list[LinkedRegistration],
+                    lang: str) -> None:  # fmt: skip
     text = await question_text(deps.ctx, callback_data.question_id, str(query.from_user.id))
     if text is None or not isinstance(query.message, Message):
         await query.answer(t(lang, "handoff_gone"))
         return
-    linked = await linked_registrations(deps.ctx, query.from_user.id)
     serial = ", ".join(r.serial for r in linked) or None
     handoff = await create_handoff(deps.ctx, channel="telegram", asker=str(query.message.chat.id), lang=lang,
                                    question=text, serial=serial)  # fmt: skip
@@ -106,8 +107,8 @@ async def ask_staff(query: CallbackQuery, callback_data: AskStaff, deps: BotDeps
 def build() -> Router:
     """A fresh router with this feature's handlers (a router can be attached only once)."""
     router = Router(name="faq")
-    router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(question, F.text)
+    router.message.register(unknown_command, SlashCommand())
+    router.message.register(question, PlainText())
     router.callback_query.register(round_picked, RoundPick.filter())
     router.callback_query.register(voted, Vote.filter())
     router.callback_query.register(ask_staff, AskStaff.filter())

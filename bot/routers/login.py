@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -13,9 +13,10 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.callbacks import RegPick
 from bot.deps import BotDeps
+from bot.filters import PlainText
 from bot.routers.identity_steps import explain, locked, stored_id, take_id
 from bot.texts import t
-from workflows.linking import confirm_link, linked_registrations, start_link, unlink
+from workflows.linking import LinkedRegistration, confirm_link, start_link, unlink
 
 SERIAL = re.compile(r"^[A-Za-z0-9]{2,16}$")
 
@@ -81,9 +82,9 @@ async def got_code(message: Message, state: FSMContext, deps: BotDeps, lang: str
     await message.answer(t(lang, messages[result.status], serial=result.serial or ""))
 
 
-async def logout(message: Message, deps: BotDeps, lang: str) -> None:
+async def logout(message: Message, deps: BotDeps, linked: list[LinkedRegistration], lang: str) -> None:
     assert message.from_user
-    regs = await linked_registrations(deps.ctx, message.from_user.id)
+    regs = linked
     if not regs:
         await message.answer(t(lang, "not_linked"))
     elif len(regs) == 1:
@@ -104,10 +105,10 @@ def build() -> Router:
     """A fresh router with this feature's handlers (a router can be attached only once)."""
     router = Router(name="login")
     router.message.register(login, Command("login"))
-    router.message.register(got_serial, Login.serial, F.text, ~F.text.startswith("/"))
-    router.message.register(got_id, Login.national_id, F.text, ~F.text.startswith("/"))
-    router.message.register(got_birth, Login.birth, F.text, ~F.text.startswith("/"))
-    router.message.register(got_code, Login.code, F.text, ~F.text.startswith("/"))
+    router.message.register(got_serial, StateFilter(Login.serial), PlainText())
+    router.message.register(got_id, StateFilter(Login.national_id), PlainText())
+    router.message.register(got_birth, StateFilter(Login.birth), PlainText())
+    router.message.register(got_code, StateFilter(Login.code), PlainText())
     router.message.register(logout, Command("logout"))
     router.callback_query.register(logout_picked, RegPick.filter(F.action == "logout"))
     return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -12,8 +12,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import keyboards
 from bot.callbacks import RegPick, Resend, ResendStep
 from bot.deps import BotDeps
+from bot.filters import PlainText
 from bot.routers.common import choose_registration, local_time, own_registration, picked_registration
 from bot.texts import t
+from workflows.linking import LinkedRegistration
 from workflows.recommender_rules import MAX_MESSAGE
 from workflows.recommenders import resend_invitation
 from workflows.status import StatusReport, status_report
@@ -54,24 +56,25 @@ async def _show(message: Message, deps: BotDeps, registration_id: int, lang: str
         await message.answer(text, reply_markup=markup)
 
 
-async def recommenders(message: Message, deps: BotDeps, lang: str) -> None:
-    assert message.from_user
-    registration_id = await choose_registration(message, deps, message.from_user.id, lang, "recs")
+async def recommenders(message: Message, deps: BotDeps, linked: list[LinkedRegistration], lang: str) -> None:
+    registration_id = await choose_registration(message, linked, lang, "recs")
     if registration_id is not None:
         await _show(message, deps, registration_id, lang)
 
 
-async def picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, lang: str) -> None:
-    message = await picked_registration(query, deps, callback_data.registration_id, lang)
+async def picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, linked: list[LinkedRegistration],
+                 lang: str) -> None:  # fmt: skip
+    message = await picked_registration(query, linked, callback_data.registration_id, lang)
     if message is not None:
         await _show(message, deps, callback_data.registration_id, lang)
 
 
-async def resend_start(query: CallbackQuery, callback_data: Resend, state: FSMContext, deps: BotDeps, lang: str) -> None:
+async def resend_start(query: CallbackQuery, callback_data: Resend, state: FSMContext, deps: BotDeps,
+                       linked: list[LinkedRegistration], lang: str) -> None:  # fmt: skip
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    if await own_registration(deps, query.from_user.id, callback_data.registration_id) is None:
+    if own_registration(linked, callback_data.registration_id) is None:
         await query.message.answer(t(lang, "refuse_not_owner"))
         return
     report = await status_report(deps.ctx, callback_data.registration_id)
@@ -129,6 +132,6 @@ def build() -> Router:
     router.message.register(recommenders, Command("recommenders"))
     router.callback_query.register(picked, RegPick.filter(F.action == "recs"))
     router.callback_query.register(resend_start, Resend.filter())
-    router.message.register(resend_message, ResendFlow.message, F.text, ~F.text.startswith("/"))
+    router.message.register(resend_message, StateFilter(ResendFlow.message), PlainText())
     router.callback_query.register(resend_step, ResendStep.filter())
     return router

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.deps import BotDeps
+from bot.filters import PlainText
 from bot.routers.identity_steps import explain, locked, stored_id, take_id
 from bot.texts import t
 from workflows.lookup import lookup_serials
@@ -54,6 +55,6 @@ def build() -> Router:
     """A fresh router with this feature's handlers (a router can be attached only once)."""
     router = Router(name="serial")
     router.message.register(serial, Command("serial"))
-    router.message.register(got_id, SerialLookup.national_id, F.text, ~F.text.startswith("/"))
-    router.message.register(got_birth, SerialLookup.birth, F.text, ~F.text.startswith("/"))
+    router.message.register(got_id, StateFilter(SerialLookup.national_id), PlainText())
+    router.message.register(got_birth, StateFilter(SerialLookup.birth), PlainText())
     return router

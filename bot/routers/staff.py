@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import F, Router
-from aiogram.filters import Command, Filter
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import BroadcastStep, Segment
 from bot.deps import BotDeps
+from bot.filters import InStaffChat, IsStaff, PlainText, ReplyText
 from bot.routers.common import local_time
 from bot.texts import t
 from workflows.broadcasts import MAX_TEXT, broadcast_status, create_broadcast
@@ -21,21 +20,6 @@ from workflows.questions import stats
 from workflows.segments import SegmentError, audience
 
 STAFF_COMMANDS = ("broadcast", "broadcast_status", "handoffs", "stats")
-
-
-class IsStaff(Filter):
-    """Passes for the office's Telegram accounts only."""
-
-    async def __call__(self, event: TelegramObject, deps: BotDeps, **_: Any) -> bool:
-        user = getattr(event, "from_user", None)
-        return deps.is_staff(user.id if user else None)
-
-
-class InStaffChat(Filter):
-    """Passes for messages in the configured staff chat."""
-
-    async def __call__(self, message: Message, deps: BotDeps, **_: Any) -> bool:
-        return deps.staff_chat_id is not None and message.chat.id == deps.staff_chat_id
 
 
 class BroadcastFlow(StatesGroup):
@@ -153,12 +137,12 @@ def build() -> Router:
     router = Router(name="staff")
     router.message.register(not_staff, Command(*STAFF_COMMANDS), ~IsStaff())
     router.message.register(broadcast, Command("broadcast"), IsStaff())
-    router.message.register(broadcast_text, BroadcastFlow.text, IsStaff(), F.text, ~F.text.startswith("/"))
+    router.message.register(broadcast_text, StateFilter(BroadcastFlow.text), IsStaff(), PlainText())
     router.callback_query.register(segment_chosen, Segment.filter(), IsStaff())
-    router.message.register(program_typed, BroadcastFlow.program, IsStaff(), F.text, ~F.text.startswith("/"))
+    router.message.register(program_typed, StateFilter(BroadcastFlow.program), IsStaff(), PlainText())
     router.callback_query.register(broadcast_confirmed, BroadcastStep.filter(), IsStaff())
     router.message.register(status_of_broadcast, Command("broadcast_status"), IsStaff())
     router.message.register(handoffs, Command("handoffs"), IsStaff())
     router.message.register(show_stats, Command("stats"), IsStaff())
-    router.message.register(answer_by_reply, F.reply_to_message, F.text, InStaffChat(), IsStaff())
+    router.message.register(answer_by_reply, InStaffChat(), ReplyText(), IsStaff())
     return router

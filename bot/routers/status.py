@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import RegPick
 from bot.deps import BotDeps
 from bot.routers.common import choose_registration, picked_registration
+from workflows.linking import LinkedRegistration
 from workflows.status import status_report
 from workflows.status_text import render_status
 
@@ -19,20 +20,20 @@ async def show_status(message: Message, deps: BotDeps, registration_id: int, lan
         await message.answer(render_status(report, lang))
 
 
-async def send_status(message: Message, deps: BotDeps, user_id: int, lang: str) -> None:
+async def send_status(message: Message, deps: BotDeps, linked: list[LinkedRegistration], lang: str) -> None:
     """The status of the user's registration, or the picker when they have several, or how to /login."""
-    registration_id = await choose_registration(message, deps, user_id, lang, "status")
+    registration_id = await choose_registration(message, linked, lang, "status")
     if registration_id is not None:
         await show_status(message, deps, registration_id, lang)
 
 
-async def status(message: Message, deps: BotDeps, lang: str) -> None:
-    assert message.from_user
-    await send_status(message, deps, message.from_user.id, lang)
+async def status(message: Message, deps: BotDeps, linked: list[LinkedRegistration], lang: str) -> None:
+    await send_status(message, deps, linked, lang)
 
 
-async def status_picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, lang: str) -> None:
-    message = await picked_registration(query, deps, callback_data.registration_id, lang)
+async def status_picked(query: CallbackQuery, callback_data: RegPick, deps: BotDeps, linked: list[LinkedRegistration],
+                        lang: str) -> None:  # fmt: skip
+    message = await picked_registration(query, linked, callback_data.registration_id, lang)
     if message is not None:
         await show_status(message, deps, callback_data.registration_id, lang)
 
