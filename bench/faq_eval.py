@@ -37,6 +37,7 @@ from knowledge.matcher import MatchWeights
 from knowledge.rounds import ALL_ROUNDS
 
 CALIBRATION_FILE = DATA_DIR / "calibration.yaml"
+FINALISTS = 3  # weight combinations whose thresholds are tuned in full
 
 
 @dataclass(frozen=True)
@@ -162,25 +163,31 @@ def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
     """Choose feature weights, fit the confidence and pick thresholds, on dev items only.
 
     1. For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
-       (score, margin, unknown share) with "the top entry is right" as the label, and find the unsure
-       threshold that scores best (overall correctness plus unsure precision and recall).
-    2. For the best weights: the ambiguity margin, the minimum score and the unknown-word limit, with the
-       threshold again.
+       (score, margin, unknown share, uncovered share) with "the top entry is right" as the label, and find the
+       unsure threshold that scores best (overall correctness plus unsure precision and recall).
+    2. For the few best weights of step 1: the ambiguity margin, the minimum score and the unknown-word limit,
+       with the threshold again (the best weights alone can lose to a runner-up once these are tuned too).
     3. The brochure-quote threshold: the lowest that loses nothing on dev.
     """
-    best: tuple[float, Calibration] = (-1.0, Calibration())
+    shortlist: list[tuple[float, Calibration]] = []
     for weights in _weight_grid():
         decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
         fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0, "ambiguity": 1.0})
-        best = max(best, _best_threshold(kb, dev, decisions, [fitted]), key=lambda vc: vc[0])
-    decisions = [kb.decide(item.q, item.round, weights=best[1].weights) for item in dev]
-    variants = [
-        best[1].model_copy(update={"ambiguity": ambiguity, "min_score": min_score, "max_unknown": max_unknown})
-        for ambiguity in (0.05, 0.1, 0.2, 0.3, 1.0)
-        for min_score in (0.0, 0.15, 0.2, 0.25, 0.3)
-        for max_unknown in (0.5, 0.6, 0.7, 0.8, 1.0)
-    ]
-    value, chosen = _best_threshold(kb, dev, decisions, variants)
+        shortlist.append(_best_threshold(kb, dev, decisions, [fitted]))
+    shortlist.sort(key=lambda vc: vc[0], reverse=True)
+    best: tuple[float, Calibration, list[Answer | Decision]] = (-1.0, Calibration(), [])
+    for _, fitted in shortlist[:FINALISTS]:
+        decisions = [kb.decide(item.q, item.round, weights=fitted.weights) for item in dev]
+        variants = [
+            fitted.model_copy(update={"ambiguity": ambiguity, "min_score": min_score, "max_unknown": max_unknown})
+            for ambiguity in (0.05, 0.1, 0.2, 0.3, 1.0)
+            for min_score in (0.0, 0.15, 0.2, 0.25, 0.3)
+            for max_unknown in (0.5, 0.6, 0.7, 0.8, 1.0)
+        ]
+        value, candidate = _best_threshold(kb, dev, decisions, variants)
+        if value > best[0]:
+            best = (value, candidate, decisions)
+    value, chosen, decisions = best
     for passage in (0.95, 0.9, 0.85, 0.8, 0.75, 0.7):
         candidate = chosen.model_copy(update={"passage": passage})
         predictions = [to_prediction(d if isinstance(d, Answer) else kb.answer_for(d, candidate)) for d in decisions]
@@ -234,10 +241,10 @@ def _fit(kb: KnowledgeBase, dev: Sequence[EvalItem], decisions: Sequence[Answer 
         (item, d) for item, d in zip(dev, decisions, strict=True)
         if isinstance(d, Decision) and item.expect != "personal"
     ]
-    features = np.array([[d.score, d.margin, d.unknown] for _, d in usable])
+    features = np.array([[d.score, d.margin, d.unknown, d.uncovered] for _, d in usable])
     labels = np.array([1.0 if _top_is_right(kb, item, d) else 0.0 for item, d in usable])
-    slope, margin, unknown, intercept = _logistic(features, labels)
-    return Calibration(slope=slope, margin=margin, unknown=unknown, intercept=intercept)
+    slope, margin, unknown, uncovered, intercept = _logistic(features, labels)
+    return Calibration(slope=slope, margin=margin, unknown=unknown, uncovered=uncovered, intercept=intercept)
 
 
 def _top_is_right(kb: KnowledgeBase, item: EvalItem, decision: Decision) -> bool:
@@ -264,7 +271,9 @@ def write_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -
     header = (
         "# Confidence calibration, fitted on the DEV split by `python -m bench.faq_eval --calibrate`.\n"
         "# confidence = sigmoid(slope * score + margin * (score - best other topic)\n"
-        "#                      + unknown * (share of words found in no entry and no brochure) + intercept).\n"
+        "#                      + unknown * (share of words found in no entry and no brochure)\n"
+        "#                      + uncovered * (share of the subject characters the best entry does not explain)\n"
+        "#                      + intercept).\n"
         "# Unsure below `threshold`, below `min_score` or above `max_unknown`; `ambiguity`: how close another\n"
         "# round's entry on the same topic must score to make the answer depend on the round; `passage`: share\n"
         "# of the question a brochure paragraph must cover to be quoted; `weights`: the matcher's features.\n"

@@ -23,7 +23,16 @@ from knowledge.loader import (
     validate,
 )
 from knowledge.matcher import Matcher, MatchWeights, Scored
-from knowledge.normalize import Analysis, Normalizer, alternation, detect_language, is_unigram
+from knowledge.normalize import (
+    FUNCTION_CHARACTERS,
+    Analysis,
+    Normalizer,
+    alternation,
+    detect_language,
+    is_cjk,
+    is_unigram,
+    runs,
+)
 from knowledge.passages import PassageIndex, quote
 from knowledge.personal import personal_kind
 from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
@@ -37,7 +46,9 @@ class Calibration(BaseModel):
     """Turns a match into a confidence and a decision; fitted on dev by `python -m bench.faq_eval --calibrate`.
 
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
-                         + unknown * (share of the question's words no entry and no brochure uses) + intercept)
+                         + unknown * (share of the question's words no entry and no brochure uses)
+                         + uncovered * (share of the question's subject characters the best entry does not
+                                        explain) + intercept)
 
     Unsure when the confidence is below `threshold`, the score below `min_score`, the unknown share above
     `max_unknown`, or more than `max_unknown_words` Latin-script words are unknown (see `Decision`). Another
@@ -51,6 +62,7 @@ class Calibration(BaseModel):
     slope: float = 3.0
     margin: float = 6.0
     unknown: float = -1.2
+    uncovered: float = 0.0
     intercept: float = -0.4
     threshold: float = 0.475
     passage: float = 0.7
@@ -63,7 +75,7 @@ class Calibration(BaseModel):
     def confidence(self, decision: Decision) -> float:
         """Probability-like confidence in 0..1 that the best entry is the right one."""
         z = self.slope * decision.score + self.margin * decision.margin + self.unknown * decision.unknown
-        z += self.intercept
+        z += self.uncovered * decision.uncovered + self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -81,6 +93,12 @@ class Decision:
     # Latin-script subject words no entry and no brochure uses ("visa", "dog"). A whole word is a surer sign of
     # an uncovered subject than an unknown Chinese bigram, which is often just two neighbouring words.
     unknown_words: tuple[str, ...] = ()
+    # Share of the question's subject characters (question words left out) that the best entry does not
+    # explain: a character is explained when a bigram around it, or its whole word, occurs in the entry's
+    # questions or answers. Off-topic questions share a word or two with some entry ("學校旁邊的夜市幾點開"
+    # meets the entries on 學校) but leave most of their subject unexplained; counting characters rather than
+    # bigrams keeps the seams between two known words (報到|那天) from counting twice.
+    uncovered: float = 0.0
 
 
 class KnowledgeBase:
@@ -165,10 +183,11 @@ class KnowledgeBase:
         unknown = self._unknown_share(analysis)
         words = self._unknown_words(analysis)
         if not ranked:
-            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown, words)
+            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown, words, 1.0)
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
-        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words)
+        uncovered = self._uncovered(analysis, self.matcher.entry_tokens(best.entry.id))
+        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered)
 
     def _known(self, token: str) -> bool:
         return self.matcher.knows(token) or self.passages.knows(token)
@@ -179,6 +198,32 @@ class KnowledgeBase:
             t for t, _ in analysis.tokens
             if len(t) > 2 and t.isascii() and t.isalpha() and t not in self._question_tokens and not self._known(t)
         )
+
+    def _uncovered(self, analysis: Analysis, known: frozenset[str]) -> float:
+        # Subject units: the characters of Chinese runs and Latin words of three letters or more; question
+        # words, numbers and unexplained characters of grammar (我, 要, 還 ...) do not count.
+        # See Decision.uncovered.
+        total = missing = 0
+        for run in runs(analysis.text):
+            if run in self._question_tokens or run[0].isdigit():
+                continue
+            if not is_cjk(run):
+                if len(run) > 2:
+                    total += 1
+                    missing += run not in known
+                continue
+            if run in known:
+                total += len(run)
+                continue
+            explained = [False] * len(run)
+            for i in range(len(run) - 1):
+                if run[i : i + 2] in known or run[i : i + 2] in self._question_tokens:
+                    explained[i] = explained[i + 1] = True
+            for char, ok in zip(run, explained, strict=True):
+                if ok or char not in FUNCTION_CHARACTERS:
+                    total += 1
+                    missing += not ok
+        return missing / total if total else 1.0
 
     def _unknown_share(self, analysis: Analysis) -> float:
         # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer;

@@ -123,6 +123,7 @@ class Matcher:
             for i, e in enumerate(self.entries)
         ]
         self.idf = IdfTable(question_tokens)
+        self._entry_tokens = {e.id: frozenset(tokens) for e, tokens in zip(self.entries, answer_tokens, strict=True)}
         self._question_index = _postings(question_tokens)
         self._answer_index = _postings(answer_tokens)
         self._variants: list[_Variant] = []
@@ -137,6 +138,10 @@ class Matcher:
     def knows(self, token: str) -> bool:
         """Whether any entry (question or answer) contains `token`."""
         return token in self._answer_index
+
+    def entry_tokens(self, entry_id: str) -> frozenset[str]:
+        """Every token of the entry's questions and answers."""
+        return self._entry_tokens[entry_id]
 
     def rank(
         self,

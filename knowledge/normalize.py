@@ -25,6 +25,9 @@ _APOSTROPHE_RE = re.compile(r"(?<=[a-z])['’](?=[a-z])")
 _SPACES_RE = re.compile(r"\s+")
 # Traditional variants applicants mix freely (台北 / 臺北, 裏 / 裡).
 _VARIANTS = {"台": "臺", "裏": "裡", "着": "著", "綫": "線", "峯": "峰", "敎": "教", "証": "證", "甚": "什", "賬": "帳"}
+# Characters of grammar (pronouns, auxiliaries, negation, adverbs, conjunctions, prepositions): they say how a
+# question is put, not what it is about, so an entry not containing them says nothing about the subject.
+FUNCTION_CHARACTERS = frozenset("我你他她您們是有在要會能想去來到把被給讓就都也還再又才很這那個些不沒得著過跟和與或及對從為但而")
 # Unigrams help with typos, but alone they carry less meaning than bigrams and words.
 UNIGRAM_WEIGHT = 0.4
 
@@ -133,6 +136,11 @@ def alternation(terms: Iterable[str]) -> re.Pattern[str]:
 def _first_chars(terms: list[str]) -> str:
     # One set lookup rejects most positions before any branch of the tree is tried.
     return "(?=[" + "".join(sorted({re.escape(t[0]) for t in terms})) + "])"
+
+
+def runs(text: str) -> list[str]:
+    """The runs of `text` (folded) as tokenisation sees them: Chinese runs, Latin words (stemmed), numbers."""
+    return [_stem(run) if run[0].isascii() and run[0].isalpha() else run for run in _WORD_RE.findall(text)]
 
 
 def _stem(word: str) -> str:

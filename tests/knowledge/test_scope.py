@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Answer, KnowledgeBase
-from knowledge.base import others_data_pattern
+from knowledge.base import Decision, others_data_pattern
 from knowledge.normalize import Normalizer, SynonymTable
 from knowledge.rounds import Scope
 
@@ -92,3 +92,24 @@ def test_known_words_and_numbers_are_not_unknown_words(real_kb: KnowledgeBase, q
 def test_short_school_names_inside_ordinary_words(real_kb: KnowledgeBase, question: str, other: bool) -> None:
     decision = real_kb.decide(question)
     assert (isinstance(decision, Answer) and decision.status == "unsure") is other
+
+
+def _uncovered(kb: KnowledgeBase, question: str) -> float:
+    decision = kb.decide(question)
+    assert isinstance(decision, Decision)
+    return decision.uncovered
+
+
+def test_uncovered_share_of_the_subject(real_kb: KnowledgeBase) -> None:
+    # Every subject character is in the fee entry; grammar (我想要) and question words (多少錢) do not count.
+    assert _uncovered(real_kb, "轉學考報名費多少錢") == 0.0
+    assert _uncovered(real_kb, "我想要轉學考的報名費") == 0.0
+    # The best entry shares 學校 at most: most of the subject (旁邊, 夜市, 開) is explained by no entry.
+    assert _uncovered(real_kb, "學校旁邊的夜市幾點開") > 0.5
+    assert _uncovered(real_kb, "what time does the night market open") > 0.5
+    assert _uncovered(real_kb, "怎麼") == 1.0  # no subject at all
+
+
+@pytest.mark.parametrize("question", ["學校旁邊的夜市幾點開", "what time does the night market open"])
+def test_real_kb_is_unsure_when_the_entry_explains_little(real_kb: KnowledgeBase, question: str) -> None:
+    assert real_kb.ask(question).status == "unsure"
