@@ -25,7 +25,7 @@ from bench.store import write_csv
 from bot.app import build_bot
 from bot.sandbox import BotApiSandbox, FloodLimits
 from bot.service import BotService
-from knowledge import load_knowledge
+from knowledge import KnowledgeBase, load_knowledge
 from workflows.broadcasts import create_broadcast
 from workflows.catalog import load_catalog
 from workflows.context import Context
@@ -151,28 +151,32 @@ async def main() -> None:
             await serve.wait()
             print(f"assistant serve: peak RSS {rss:.0f} MB, CPU {cpu:.1f} s = {cpu * 1000 / (2 * args.updates):.1f} ms "
                   "per update (start-up included)")
-        # Broadcast at Telegram's real limits, the stand-in enforcing them.
-        settings = settings.model_copy(update={"telegram_global_rate": 30.0, "telegram_chat_rate": 1.0})
-        ctx = Context(db=db, settings=settings)
-        async with BotApiSandbox(limits=FloodLimits()) as sandbox:
-            bot = build_bot(sandbox.token, sandbox.base_url)
-            broadcast = await create_broadcast(ctx, staff="bench", text="benchmark", segment="all")
-            stop = asyncio.Event()
-            start = time.perf_counter()
-            service = asyncio.create_task(BotService(ctx, kb, bot, polling_timeout=1).run(stop))
-            target = args.broadcast
-            await sandbox.wait_until(lambda: sum("benchmark" in m["text"] for m in sandbox.all_sent()) >= target,
-                                     timeout=target / 20 + 60)  # fmt: skip
-            elapsed = time.perf_counter() - start
-            stop.set()
-            await service
-            await bot.session.close()
-            sent = sum("benchmark" in m["text"] for m in sandbox.all_sent())
-            print(f"broadcast #{broadcast}: first {target} of {sent} messages in {elapsed:.1f} s = "
-                  f"{target / elapsed:.1f}/s = {target / elapsed / 30:.0%} of the 30/s limit, "
-                  f"429s received: {sandbox.too_many_requests}")
+        if args.broadcast:
+            await broadcast_run(db, settings, kb, args.broadcast)
         await db.dispose()
     print(f"peak RSS {peak_rss_mb():.0f} MB")
+
+
+async def broadcast_run(db: Database, settings: Settings, kb: KnowledgeBase, target: int) -> None:
+    """Broadcast at Telegram's real limits, the stand-in enforcing them: the first `target` messages' rate."""
+    settings = settings.model_copy(update={"telegram_global_rate": 30.0, "telegram_chat_rate": 1.0})
+    ctx = Context(db=db, settings=settings)
+    async with BotApiSandbox(limits=FloodLimits()) as sandbox:
+        bot = build_bot(sandbox.token, sandbox.base_url)
+        broadcast = await create_broadcast(ctx, staff="bench", text="benchmark", segment="all")
+        stop = asyncio.Event()
+        start = time.perf_counter()
+        service = asyncio.create_task(BotService(ctx, kb, bot, polling_timeout=1).run(stop))
+        await sandbox.wait_until(lambda: sum("benchmark" in m["text"] for m in sandbox.all_sent()) >= target,
+                                 timeout=target / 20 + 60)  # fmt: skip
+        elapsed = time.perf_counter() - start
+        stop.set()
+        await service
+        await bot.session.close()
+        sent = sum("benchmark" in m["text"] for m in sandbox.all_sent())
+        print(f"broadcast #{broadcast}: first {target} of {sent} messages in {elapsed:.1f} s = "
+              f"{target / elapsed:.1f}/s = {target / elapsed / 30:.0%} of the 30/s limit, "
+              f"429s received: {sandbox.too_many_requests}")
 
 
 if __name__ == "__main__":
