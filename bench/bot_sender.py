@@ -18,11 +18,10 @@ import time
 from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
 
 from bench.common import peak_rss_mb
+from bot.app import build_bot
 from bot.sandbox import BotApiSandbox, FloodLimits
 from bot.sender import OutgoingMessage, TelegramSender
 
@@ -82,7 +81,7 @@ async def naive(sandbox: BotApiSandbox, bot: Bot, rate: float, chats: int) -> st
 
 async def main(seconds: float, chats: int, high_rates: list[float]) -> None:
     async with BotApiSandbox() as sandbox:
-        bot = Bot(sandbox.token, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.base_url)))
+        bot = build_bot(sandbox.token, sandbox.base_url)
         try:
             count = int(30 * seconds)
             runs = [await broadcast(sandbox, bot, "real limits, 1/s per chat", 30.0, chats, count, True)]

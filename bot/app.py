@@ -11,6 +11,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from bot.deps import BotDeps
 from bot.filters import PrivateChat
 from bot.middlewares import UpdateContextMiddleware
+from bot.response_types import KeepResponseModels
 from bot.routers import faq, login, membership, recommenders, reminders, serial, staff, start, status
 
 PUBLIC_COMMANDS = {
@@ -28,6 +29,7 @@ STAFF_COMMANDS = [("broadcast", "發送公告 / announce"), ("broadcast_status",
 def build_bot(token: str, api_base: str | None = None) -> Bot:
     """A Bot talking to Telegram, or to another Bot API server (self-hosted, or the local stand-in)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
+    session.middleware(KeepResponseModels())
     return Bot(token, session=session)
 
 

@@ -127,11 +127,13 @@ class Matcher:
         self._question_index = _postings(question_tokens)
         self._answer_index = _postings(answer_tokens)
         self._variants: list[_Variant] = []
+        self._variant_rounds: list[str] = []  # each variant's round, for filtering candidates cheaply
         self._variant_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, analysis in analysed:
             vector = self.idf.vector(analysis)
             position = len(self._variants)
             self._variants.append(_Variant(index, analysis.text, vector, norm(vector)))
+            self._variant_rounds.append(self.entries[index].round)
             for token, value in vector.items():
                 self._variant_index[token].append((position, value))
 
@@ -164,10 +166,11 @@ class Matcher:
         for token, value in cover_vector.items():
             for position, weight in self._variant_index.get(token, ()):
                 partial[position] += value * weight
-        allowed = (
-            partial.items() if rounds is None
-            else [(p, d) for p, d in partial.items() if self._round_ok(self._variants[p].entry_index, rounds)]
-        )
+        if rounds is None:
+            allowed: Collection[tuple[int, float]] = partial.items()
+        else:
+            wanted, variant_rounds = {ALL_ROUNDS, *rounds}, self._variant_rounds
+            allowed = [(p, d) for p, d in partial.items() if variant_rounds[p] in wanted]
         best_variant: dict[int, tuple[float, int]] = {}
         for position, _ in heapq.nlargest(VARIANT_SHORTLIST, allowed, key=lambda pd: pd[1]):
             variant = self._variants[position]
