@@ -60,17 +60,14 @@ async def replies_latency(sandbox: BotApiSandbox, texts: list[tuple[int, str]], 
     answered: dict[int, float] = {}
     done = asyncio.Event()
 
-    first = len(sandbox.all_sent())
-
     async def watch() -> None:
-        seen = first
+        seen = sandbox.sent_total
         while len(answered) < len(texts):
-            await sandbox.wait_until(lambda: len(sandbox.all_sent()) > seen, timeout=30)  # noqa: B023
+            await sandbox.wait_until(lambda: sandbox.sent_total > seen, timeout=30)  # noqa: B023
             now = time.perf_counter()
-            sent = sandbox.all_sent()
-            for message in sent[seen:]:
+            for message in sandbox.sent_since(seen):
                 answered.setdefault(message["chat"]["id"], now)
-            seen = len(sent)
+            seen = sandbox.sent_total
         done.set()
 
     watcher = asyncio.create_task(watch())
@@ -139,13 +136,19 @@ async def main() -> None:
             serve = await start_serve(sandbox, url, Path(tmp) / "serve.log")
             await sandbox.wait_until(lambda: sandbox.calls["getUpdates"] > 0, timeout=30)
             faq = [(FIRST_USER + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(args.updates)]
+            serve_cpu, own_cpu = process_usage(serve.pid)[1], time.process_time()
             rate, faq_ms = await replies_latency(sandbox, faq, args.rate)
+            serve_cpu, own_cpu = process_usage(serve.pid)[1] - serve_cpu, time.process_time() - own_cpu
             print(f"FAQ     {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
-                  f"reply p50 {percentiles(faq_ms)[0]:.1f} ms p99 {percentiles(faq_ms)[1]:.1f} ms")
+                  f"reply p50 {percentiles(faq_ms)[0]:.1f} ms p99 {percentiles(faq_ms)[1]:.1f} ms; CPU per update: "
+                  f"serve {serve_cpu * 1000 / args.updates:.1f} ms, stand-in {own_cpu * 1000 / args.updates:.1f} ms")
             status = [(FIRST_USER + i, "/status") for i in range(args.updates)]
+            serve_cpu, own_cpu = process_usage(serve.pid)[1], time.process_time()
             rate, status_ms = await replies_latency(sandbox, status, args.rate)
+            serve_cpu, own_cpu = process_usage(serve.pid)[1] - serve_cpu, time.process_time() - own_cpu
             print(f"/status {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
-                  f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms")
+                  f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms; CPU per update: "
+                  f"serve {serve_cpu * 1000 / args.updates:.1f} ms, stand-in {own_cpu * 1000 / args.updates:.1f} ms")
             rss, cpu = process_usage(serve.pid)
             serve.send_signal(signal.SIGTERM)
             await serve.wait()

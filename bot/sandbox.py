@@ -420,6 +420,16 @@ class BotApiSandbox:
         )
         return [dict(m) for m in messages if m is not None]
 
+    @property
+    def sent_total(self) -> int:
+        """How many messages the bot has sent so far (deleted ones included): a cursor for `sent_since`."""
+        return len(self._sent_order)
+
+    def sent_since(self, cursor: int) -> list[JSON]:
+        """The messages sent after the first `cursor` sends that still exist, without copying the whole history."""
+        messages = (self._messages.get(chat_id, {}).get(message_id) for chat_id, message_id in self._sent_order[cursor:])
+        return [dict(m) for m in messages if m is not None]
+
     def commands(self, language_code: str = "", scope: JSON | None = None) -> list[JSON]:
         """The command list set with setMyCommands for this language and scope."""
         return list(self._commands.get(self._commands_key(scope, language_code), []))

@@ -5,22 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.models import Deadline
 
+_FOR_PROGRAM = (  # built once: it runs on every /status
+    select(Deadline)
+    .where(
+        Deadline.round_id == bindparam("round_id"),
+        or_(Deadline.program_id.is_(None), Deadline.program_id == bindparam("program_id")),
+    )
+    .order_by(Deadline.due_at)
+)
+
 
 async def deadlines_for(session: AsyncSession, round_id: str, program_id: int) -> list[Deadline]:
     """The round's dates that apply to this program (round-wide ones and the program's own), by due time."""
-    rows = await session.scalars(
-        select(Deadline)
-        .where(
-            Deadline.round_id == round_id,
-            or_(Deadline.program_id.is_(None), Deadline.program_id == program_id),
-        )
-        .order_by(Deadline.due_at)
-    )
+    rows = await session.scalars(_FOR_PROGRAM, {"round_id": round_id, "program_id": program_id})
     return list(rows)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workflows.clock import to_local
 from workflows.context import Context
@@ -99,6 +99,31 @@ def days_left(due: datetime, now: datetime) -> int:
     return (to_local(due).date() - to_local(now).date()).days
 
 
+# Built once: /status runs these on every request, and building a statement costs more than running it.
+_HEAD = (
+    select(
+        Registration.serial, Registration.round_id, Registration.program_id, Registration.review_result,
+        Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"), Round.name_en.label("round_en"),
+        Program.code, Program.name_zh, Program.name_en, Program.recommenders_min, Program.recommenders_max,
+        Payment.amount, Payment.virtual_account, Payment.paid, Payment.paid_at, Payment.method,
+    )
+    .join(Applicant, Applicant.id == Registration.applicant_id)
+    .join(Program, Program.id == Registration.program_id)
+    .join(Round, Round.id == Registration.round_id)
+    .outerjoin(Payment, Payment.registration_id == Registration.id)
+    .where(Registration.id == bindparam("registration_id"))
+)  # fmt: skip
+_ITEMS = (
+    select(UploadItem, Upload)
+    .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == bindparam("registration_id")))
+    .where(UploadItem.program_id == bindparam("program_id"))
+    .order_by(UploadItem.position)
+)
+_RECOMMENDERS = (
+    select(Recommender).where(Recommender.registration_id == bindparam("registration_id")).order_by(Recommender.id)
+)
+
+
 async def status_report(ctx: Context, registration_id: int) -> StatusReport | None:
     """Build the report; None if there is no such registration. Authorisation is the caller's job.
 
@@ -107,36 +132,11 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
     """
     now = ctx.clock.now()
     async with ctx.db.sessions() as session:
-        head = (
-            await session.execute(
-                select(
-                    Registration.serial, Registration.round_id, Registration.program_id, Registration.review_result,
-                    Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"),
-                    Round.name_en.label("round_en"), Program.code, Program.name_zh, Program.name_en, Program.recommenders_min, Program.recommenders_max,
-                    Payment.amount, Payment.virtual_account, Payment.paid, Payment.paid_at, Payment.method,
-                )
-                .join(Applicant, Applicant.id == Registration.applicant_id)
-                .join(Program, Program.id == Registration.program_id)
-                .join(Round, Round.id == Registration.round_id)
-                .outerjoin(Payment, Payment.registration_id == Registration.id)
-                .where(Registration.id == registration_id)
-            )
-        ).one_or_none()
+        head = (await session.execute(_HEAD, {"registration_id": registration_id})).one_or_none()
         if head is None:
             return None
-        items = (
-            await session.execute(
-                select(UploadItem, Upload)
-                .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == registration_id))
-                .where(UploadItem.program_id == head.program_id)
-                .order_by(UploadItem.position)
-            )
-        ).all()
-        recs = list(
-            await session.scalars(
-                select(Recommender).where(Recommender.registration_id == registration_id).order_by(Recommender.id)
-            )
-        )
+        items = (await session.execute(_ITEMS, {"registration_id": registration_id, "program_id": head.program_id})).all()
+        recs = list(await session.scalars(_RECOMMENDERS, {"registration_id": registration_id}))
         dates = await deadlines_for(session, head.round_id, head.program_id)
     paid = bool(head.paid)
     uploads = upload_states([(i, u) for i, u in items], paid, is_past(pick(dates, "upload"), now))

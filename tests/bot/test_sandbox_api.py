@@ -150,6 +150,10 @@ async def test_messages_get_per_chat_ids_and_replies(sandbox: BotApiSandbox, bot
     assert second.reply_markup.inline_keyboard[0][0].callback_data == "st"
     assert [m["text"] for m in sandbox.sent(alice)] == ["1,100 元", "還有問題嗎？"]
     assert [m["text"] for m in sandbox.all_sent()] == ["1,100 元", "還有問題嗎？", "Hello"]
+    assert sandbox.sent_total == 3
+    assert [m["text"] for m in sandbox.sent_since(1)] == ["還有問題嗎？", "Hello"]
+    await bot.delete_message(alice, second.message_id)
+    assert [m["text"] for m in sandbox.sent_since(1)] == ["Hello"]  # a deleted message is gone from the cursor too
     with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
         await bot.send_message(alice, "x", reply_to_message_id=99)
 
