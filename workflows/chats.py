@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from workflows.bulk import insert_ignore
 from workflows.context import Context
@@ -31,25 +31,28 @@ class ChatSnapshot:
     conversation_state: str | None = None
 
 
+# Built once, as it runs on every update. An empty key finds no conversation (keys are never empty): state NULL.
+_SNAPSHOT = (
+    select(TelegramChat.language, TelegramChat.reminders_enabled, TelegramChat.blocked,
+           select(ConversationState.state).where(ConversationState.key == bindparam("key")).scalar_subquery(),
+           Registration.id, Registration.serial, Registration.round_id, Program.name_zh, Program.name_en)
+    .select_from(TelegramChat)
+    .outerjoin(ChatLink, ChatLink.user_id == bindparam("user_id"))
+    .outerjoin(Registration, Registration.id == ChatLink.registration_id)
+    .outerjoin(Program, Program.id == Registration.program_id)
+    .where(TelegramChat.chat_id == bindparam("chat_id"))
+    .order_by(ChatLink.linked_at)
+)  # fmt: skip
+
+
 async def chat_snapshot(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None,
                         conversation_key: str | None = None) -> ChatSnapshot:  # fmt: skip
     """The chat's settings, the user's linked registrations (oldest first) and the state of the conversation
     stored under `conversation_key`: one query for a known chat, the common case; a first contact (or a chat
     that had blocked the bot) goes through `touch_chat`."""
-    # No key: the subquery finds no row (keys are never empty) and the state comes back NULL.
-    state = select(ConversationState.state).where(ConversationState.key == (conversation_key or "")).scalar_subquery()
-    query = (
-        select(TelegramChat.language, TelegramChat.reminders_enabled, TelegramChat.blocked, state,
-               Registration.id, Registration.serial, Registration.round_id, Program.name_zh, Program.name_en)
-        .select_from(TelegramChat)
-        .outerjoin(ChatLink, ChatLink.user_id == user_id)
-        .outerjoin(Registration, Registration.id == ChatLink.registration_id)
-        .outerjoin(Program, Program.id == Registration.program_id)
-        .where(TelegramChat.chat_id == chat_id)
-        .order_by(ChatLink.linked_at)
-    )  # fmt: skip
     async with ctx.db.engine.connect() as connection:
-        rows = (await connection.execute(query)).all()
+        rows = (await connection.execute(_SNAPSHOT, {"chat_id": chat_id, "user_id": user_id,
+                                                      "key": conversation_key or ""})).all()  # fmt: skip
     if rows and not rows[0].blocked:
         language, reminders, _, conversation_state = rows[0][:4]
         linked = [LinkedRegistration(*row[4:]) for row in rows if row.id is not None]

@@ -30,16 +30,20 @@ class Stats:
         return self.answered_today / self.questions_today if self.questions_today else 0.0
 
 
+# One question is written per message: a statement built once, and no ORM unit of work.
+_INSERT = insert(Question).returning(Question.id)
+
+
 async def add_question(
     session: AsyncSession, *, channel: str, asker: str, text: str, lang: str, status: str, entry_id: str | None,
     round_id: str | None, confidence: float, now: datetime,
 ) -> int:  # fmt: skip
     """Record a question in the caller's transaction (national IDs masked first); returns its id."""
-    # A plain INSERT ... RETURNING: one is written per message, and the ORM's unit of work costs more than it.
-    inserted = await session.execute(insert(Question).returning(Question.id).values(dict(
+    row = dict(
         channel=channel, asker=asker[:64], text=redact_ids(text)[:MAX_TEXT], lang=lang, status=status,
         entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=now,
-    )))  # fmt: skip
+    )  # fmt: skip
+    inserted = await session.execute(_INSERT, row)
     return inserted.scalar_one()
 
 
