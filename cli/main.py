@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.ask import ask, rounds
+from cli.audit import audit_command
 from cli.demo import demo
 from cli.mail import mail_app
 from cli.reminders import reminders_app
@@ -26,6 +27,7 @@ app.command()(serve)
 app.command()(shell)
 app.add_typer(mail_app, name="mail")
 app.add_typer(reminders_app, name="reminders")
+app.command("audit")(audit_command)
 
 
 def run() -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from cli.common import fail, open_context, run_async, settings_or_exit
-from workflows.clock import TAIPEI, FixedClock, as_utc, to_local
+from cli.common import fail, open_context, parse_moment, run_async, settings_or_exit
+from workflows.clock import FixedClock, to_local
 from workflows.context import Context
 from workflows.linking import mask_email
 from workflows.reminder_rules import ReminderRulesError
@@ -24,15 +23,6 @@ def mask_recipient(channel: str, recipient: str) -> str:
     if channel == "email":
         return f"email {mask_email(recipient)}"
     return f"telegram ****{recipient[-4:]}"
-
-
-def parse_moment(raw: str) -> datetime:
-    """`2026-01-04 09:00` (Taipei time unless an offset is given) as UTC."""
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace(" ", "T", 1))
-    except ValueError:
-        raise fail(f"--at: not a date and time: {raw!r} (write e.g. 2026-01-04 09:00, Taipei time)") from None
-    return as_utc(moment if moment.tzinfo else moment.replace(tzinfo=TAIPEI))
 
 
 def _batch_json(batch: Batch) -> dict[str, Any]:
@@ -74,7 +64,7 @@ async def plan_command(
     """Print what a run would send and to whom (masked), without sending or writing anything."""
     settings = settings_or_exit()
     async with open_context(settings) as ctx:
-        planning = ctx if at is None else Context(ctx.db, ctx.settings, FixedClock(parse_moment(at)))
+        planning = ctx if at is None else Context(ctx.db, ctx.settings, FixedClock(parse_moment(at, "--at")))
         moment = planning.clock.now()
         try:
             batches = [batch async for batch in plan(planning)]

@@ -160,7 +160,7 @@ async def import_rows(
                 progress(min(start + CHUNK, len(good)))
         report.imported = True
         audit.record(
-            session, ctx.clock.now(), "import", f"{kind}:{source}", rows=report.rows, created=report.created,
+            session, ctx.clock.now(), "cli", "import", f"{kind}:{source}", rows=report.rows, created=report.created,
             updated=report.updated, unchanged=report.unchanged, bad=len(report.errors),
         )  # fmt: skip
     return report

@@ -30,6 +30,8 @@ def test_example_files_import_in_order(env: Path) -> None:
         assert "0 skipped" in result.output
     again = runner.invoke(app, ["import", "registrations", str(EXAMPLES / "registrations.csv")])
     assert "0 created, 0 updated, 3 unchanged" in again.output
+    audit = runner.invoke(app, ["audit", "--action", "import"])
+    assert audit.exit_code == 0 and audit.output.count("registrations:") == 2, audit.output
     status = runner.invoke(app, ["status", "md0026"])
     assert status.exit_code == 0
     assert "MD0026" in status.output and "已繳費" in status.output and "A123456789" not in status.output
