@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -93,12 +94,14 @@ def norm(vector: Vector) -> float:
     return math.sqrt(sum(v * v for v in vector.values())) or 1.0
 
 
-def _postings(token_sets: Sequence[Collection[str]]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = defaultdict(list)
+def postings(token_sets: Sequence[Collection[str]]) -> dict[str, array[int]]:
+    """Token -> the positions of the sets that contain it, in order."""
+    # Arrays of machine integers: a list holds a pointer to an int object per posting (the bot's memory budget).
+    index: dict[str, array[int]] = defaultdict(lambda: array("I"))
     for position, tokens in enumerate(token_sets):
         for token in tokens:
             index[token].append(position)
-    return index
+    return dict(index)
 
 
 class Matcher:
@@ -124,18 +127,22 @@ class Matcher:
         ]
         self.idf = IdfTable(question_tokens)
         self._entry_tokens = {e.id: frozenset(tokens) for e, tokens in zip(self.entries, answer_tokens, strict=True)}
-        self._question_index = _postings(question_tokens)
-        self._answer_index = _postings(answer_tokens)
+        self._question_index = postings(question_tokens)
+        self._answer_index = postings(answer_tokens)
         self._variants: list[_Variant] = []
         self._variant_rounds: list[str] = []  # each variant's round, for filtering candidates cheaply
-        self._variant_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # Per token: the variants' positions and weights, as two arrays (compact; see postings).
+        variant_index: dict[str, tuple[array[int], array[float]]] = defaultdict(lambda: (array("I"), array("d")))
         for index, analysis in analysed:
             vector = self.idf.vector(analysis)
             position = len(self._variants)
             self._variants.append(_Variant(index, analysis.text, vector, norm(vector)))
             self._variant_rounds.append(self.entries[index].round)
             for token, value in vector.items():
-                self._variant_index[token].append((position, value))
+                positions, weights = variant_index[token]
+                positions.append(position)
+                weights.append(value)
+        self._variant_index = dict(variant_index)
 
     def knows(self, token: str) -> bool:
         """Whether any entry (question or answer) contains `token`."""
@@ -164,7 +171,10 @@ class Matcher:
         cover_vector = {t: v for t, v in vector.items() if not is_unigram(t)} or vector
         partial: dict[int, float] = defaultdict(float)
         for token, value in cover_vector.items():
-            for position, weight in self._variant_index.get(token, ()):
+            postings = self._variant_index.get(token)
+            if postings is None:
+                continue
+            for position, weight in zip(*postings, strict=True):
                 partial[position] += value * weight
         if rounds is None:
             allowed: Collection[tuple[int, float]] = partial.items()
@@ -201,7 +211,7 @@ class Matcher:
         return heapq.nlargest(limit, scored, key=lambda s: s.score)
 
     @staticmethod
-    def _cover(vector: Vector, index: dict[str, list[int]]) -> dict[int, float]:
+    def _cover(vector: Vector, index: dict[str, array[int]]) -> dict[int, float]:
         covered: dict[int, float] = defaultdict(float)
         for token, value in vector.items():
             for entry_index in index.get(token, ()):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.matcher import IdfTable
+from knowledge.matcher import IdfTable, postings
 from knowledge.normalize import Analysis, is_cjk
 
 MAX_PASSAGE = 400
@@ -93,12 +93,10 @@ class PassageIndex:
         self.passages = tuple(passages)
         # The heading is searched with the paragraph: "各線公車" is in the heading, not in the bus numbers.
         token_sets = [frozenset(t for t, _ in analyze(f"{p.section}\n{p.text}").tokens) for p in self.passages]
-        self._tokens = token_sets
+        # Only each passage's characters are looked at after indexing: kept as a string, a fraction of a set's size.
+        self._characters = ["".join(t for t in tokens if len(t) == 1) for tokens in token_sets]
         self.idf = IdfTable(token_sets)
-        self._index: dict[str, list[int]] = defaultdict(list)
-        for position, tokens in enumerate(token_sets):
-            for token in tokens:
-                self._index[token].append(position)
+        self._index = postings(token_sets)
 
     def knows(self, token: str) -> bool:
         """Whether any passage contains `token`."""
@@ -134,8 +132,8 @@ class PassageIndex:
         unseen = [(t, v) for t, v in vector.items() if t not in self._index and len(t) == 2 and is_cjk(t)]
         best: tuple[float, int] = (0.0, -1)
         for position, value in heapq.nlargest(SHORTLIST, allowed, key=lambda pv: pv[1]):
-            tokens = self._tokens[position]
-            value += sum(v for t, v in unseen if t[0] in tokens and t[1] in tokens)
+            characters = self._characters[position]
+            value += sum(v for t, v in unseen if t[0] in characters and t[1] in characters)
             best = max(best, (value, position))
         if best[1] < 0:
             return None
