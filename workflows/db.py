@@ -17,6 +17,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Each pooled connection (up to 15, each with its own thread) has a page cache of its own, 2 MB by default:
+    # 30 MB of `serve`'s 250 MB budget once they fill. Point lookups find the rest in the OS page cache.
+    cursor.execute("PRAGMA cache_size=-512")
     cursor.close()
 
 
