@@ -4,6 +4,7 @@
     python -m bench.faq_eval --markdown     # the same as a Markdown table (docs/benchmarks.md)
     python -m bench.faq_eval --failures     # also list the DEV items we get wrong (never held-out ones)
     python -m bench.faq_eval --calibrate    # fit the confidence on DEV only, write knowledge/data/calibration.yaml
+    python -m bench.faq_eval --calibrate --keep-weights   # the same with the matcher's current weights (faster)
     python -m bench.faq_eval --dev-only     # measure dev only (use while tuning, so held-out stays unseen)
 
 Baselines (same entries, same dev-tuned unsure threshold, same context round filter when an item gives one;
@@ -159,7 +160,9 @@ def ours(kb: KnowledgeBase) -> Callable[[EvalItem], Prediction]:
     return lambda item: to_prediction(kb.ask(item.q, round_id=item.round))
 
 
-def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
+def calibrate(
+    kb: KnowledgeBase, dev: Sequence[EvalItem], weight_grid: Sequence[MatchWeights] | None = None
+) -> Calibration:
     """Choose feature weights, fit the confidence and pick thresholds, on dev items only.
 
     1. For each weight combination on a small grid: rank the dev questions, fit a logistic confidence on
@@ -168,9 +171,11 @@ def calibrate(kb: KnowledgeBase, dev: Sequence[EvalItem]) -> Calibration:
     2. For the few best weights of step 1: the ambiguity margin, the minimum score and the unknown-word limit,
        with the threshold again (the best weights alone can lose to a runner-up once these are tuned too).
     3. The brochure-quote threshold: the lowest that loses nothing on dev.
+
+    `weight_grid` replaces the grid of step 1 (`--keep-weights` passes the current weights alone).
     """
     shortlist: list[tuple[float, Calibration]] = []
-    for weights in _weight_grid():
+    for weights in weight_grid or _weight_grid():
         decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
         fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0, "ambiguity": 1.0})
         shortlist.append(_best_threshold(kb, dev, decisions, [fitted]))
@@ -312,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--failures", action="store_true", help="list dev items we get wrong")
     parser.add_argument("--calibrate", action="store_true", help="fit the calibration on dev and save it")
+    parser.add_argument(
+        "--keep-weights", action="store_true",
+        help="with --calibrate: keep the matcher's weights, refit only the confidence and thresholds",
+    )
     parser.add_argument("--dev-only", action="store_true", help="measure the dev split only (while tuning)")
     args = parser.parse_args(argv)
 
@@ -326,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out = [i for i in items if i.split == "held-out"]
 
     if args.calibrate:
-        calibration = calibrate(kb, dev)
+        calibration = calibrate(kb, dev, [kb.calibration.weights] if args.keep_weights else None)
         write_calibration(calibration)
         print(f"calibration written to {CALIBRATION_FILE}: {calibration.model_dump()}")
         kb = load_knowledge()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from knowledge import texts
 from knowledge.answer import Answer
 from knowledge.entries import Entry
+from knowledge.forms import is_opinion, without_chat
 from knowledge.loader import (
     DATA_DIR,
     load_entries,
@@ -39,6 +40,12 @@ from knowledge.rounds import ALL_ROUNDS, Round, RoundDetector, Scope
 
 RANKED = 60  # entries kept per question: enough to see the same topic in every round
 OTHERS_DATA_GAP = 12  # characters allowed between "someone else" and the data asked for
+# Characters that do not end or start a school's name: grammar, verbs of studying and applying, time and
+# family words ("今年的轉學考", "我弟的二技", "在國外念大學"), and what ends a department's or a place's name.
+NOT_IN_NAME = FUNCTION_CHARACTERS | frozenset("念讀唸上考報進的各之等及於年月日天週期次屆學爸媽弟妹哥姊姐兒孩")
+NOT_NAME_END = frozenset("系所班組部科國州省市縣區")  # departments; countries and places ("韓國的大學")
+# After a school's name: the applicant's background (studies, credentials), not the school asked about.
+BACKGROUND = re.compile(r"\s?(?:的)?(?:畢業|肄業|休學|退學|在學|學生|同學|讀|念|唸|修|學歷|學位|文憑|學籍|成績)")
 MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost more than a question
 
 
@@ -123,10 +130,18 @@ class KnowledgeBase:
         # Requests we refuse and subjects no document covers: "unsure" whatever the entries say.
         self._never = alternation(normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics))
         self._others_data = others_data_pattern(scope, normalizer.fold)
+        # "北護的二技", "東華大學碩專班": an unknown name right before a programme or ending a school's name.
+        programme = alternation(normalizer.fold(w) for w in (*scope.programmes, *scope.school_words)).pattern
+        self._programme = re.compile(f"的?(?:{programme})")
         # Question words say what kind of answer is wanted, not what about: they do not count when judging
         # whether the knowledge base knows the subject ("黃金現在多少錢" knows 多少錢, not 黃金).
         self._question_tokens = frozenset(
             token for word in normalizer.question_words for token, _ in normalizer.analyze(word).tokens
+        )
+        # English words of daily life (mom, tomorrow, max) say nothing about the subject either: no brochure uses
+        # them, yet they must not make a question unsure as an unknown English word does.
+        self._everyday = frozenset(
+            run for word in normalizer.everyday for run in runs(normalizer.fold(word)) if not is_cjk(run)
         )
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
@@ -164,13 +179,16 @@ class KnowledgeBase:
         question = question[:MAX_QUESTION]
         lang = lang if lang in ("zh", "en") else detect_language(question)
         folded = self._normalizer.fold(question)
-        if self._never.search(folded) or self._others_data.search(folded):
+        if self._never.search(folded) or self._others_data.search(folded) or is_opinion(folded):
+            return Answer("unsure", "", lang)
+        folded, chatted = without_chat(folded)
+        if chatted and not self._has_subject(folded):
             return Answer("unsure", "", lang)
         kind = personal_kind(folded)
         if kind:
             return Answer("personal", texts.personal_text(lang), lang, personal_kind=kind, confidence=1.0)
         mention = self._detector.detect(folded)
-        if mention.other_school:
+        if mention.other_school or (not mention.school_named and self._names_unknown_school(folded)):
             return Answer("unsure", "", lang)
         if mention.rounds:
             rounds: frozenset[str] | None = mention.rounds
@@ -192,11 +210,42 @@ class KnowledgeBase:
     def _known(self, token: str) -> bool:
         return self.matcher.knows(token) or self.passages.knows(token)
 
+    def _has_subject(self, folded: str) -> bool:
+        # Anything left besides question words, stop words and single characters.
+        tokens = self._normalizer.analyze(folded, folded=True).tokens
+        return any(not is_unigram(t) and t not in self._question_tokens for t, _ in tokens)
+
+    def _names_unknown_school(self, folded: str) -> bool:
+        """A name no entry and no brochure uses, right before a programme or a school word ("北護的二技",
+        "暨南大學"): another school, like the ones listed in scope.yaml.
+
+        The two characters before the programme (and an optional 的) are the name's end; they must be a word
+        we do not know, made of no grammar, time or family character, and must start a word: when the
+        character before them forms a known word with the first ("工管|系進修部", "可以|轉二技"), the two are
+        only the seam between known words. A name followed by 畢業, 的學生, 念 ... is where the applicant
+        studies ("我東南科大畢業"), which a transfer applicant may well say.
+        """
+        for match in self._programme.finditer(folded):
+            start = match.start()
+            if BACKGROUND.match(folded, match.end()):
+                continue  # "我是東南科大的學生 可以報轉學考嗎": where the applicant studies, not what is asked
+            name = folded[max(0, start - 2) : start]
+            if len(name) < 2 or not is_cjk(name) or set(name) & NOT_IN_NAME or name[-1] in NOT_NAME_END:
+                continue
+            if self._known(name) or name in self._question_tokens:
+                continue
+            before = folded[start - 3 : start - 2] if start >= 3 else ""
+            if before and is_cjk(before) and self._known(before + name[0]):
+                continue
+            return True
+        return False
+
     def _unknown_words(self, analysis: Analysis) -> tuple[str, ...]:
         # Letters only: numbers (amounts, years) are not subjects; two letters are too short to mean much.
         return tuple(
             t for t, _ in analysis.tokens
-            if len(t) > 2 and t.isascii() and t.isalpha() and t not in self._question_tokens and not self._known(t)
+            if len(t) > 2 and t.isascii() and t.isalpha() and t not in self._question_tokens
+            and t not in self._everyday and not self._known(t)
         )
 
     def _uncovered(self, analysis: Analysis, known: frozenset[str]) -> float:
@@ -208,7 +257,7 @@ class KnowledgeBase:
             if run in self._question_tokens or run[0].isdigit():
                 continue
             if not is_cjk(run):
-                if len(run) > 2:
+                if len(run) > 2 and run not in self._everyday:
                     total += 1
                     missing += run not in known
                 continue
@@ -229,7 +278,8 @@ class KnowledgeBase:
         # Words neither the entries nor the brochures ever use (宿舍, parking) mark a question we cannot answer;
         # the share is taken over the subject words (question words left out).
         weights = {
-            t: self.matcher.idf(t) for t, _ in analysis.tokens if not is_unigram(t) and t not in self._question_tokens
+            t: self.matcher.idf(t) for t, _ in analysis.tokens
+            if not is_unigram(t) and t not in self._question_tokens and t not in self._everyday
         }
         total = sum(weights.values())
         if not total:

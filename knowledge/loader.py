@@ -121,7 +121,7 @@ def load_rounds(path: Path, docs: set[str]) -> list[Round]:
 
 
 def load_synonyms(path: Path) -> SynonymTable:
-    """Read synonyms.yaml: `groups` (lists of words, first canonical), `stopwords` and `question_words`."""
+    """Read synonyms.yaml: `groups` (lists of words, first canonical), `stopwords`, `question_words`, `everyday`."""
     document = read_yaml(path)
     value = document.value or {}
     groups = []
@@ -130,12 +130,14 @@ def load_synonyms(path: Path) -> SynonymTable:
             raise document.fail(["groups", index], "a synonym group is a list of at least two words")
         groups.append(tuple(group))
     lists: dict[str, list[Any]] = {}
-    for key in ("stopwords", "question_words"):
+    for key in ("stopwords", "question_words", "everyday"):
         lists[key] = value.get(key) or []
         for index, word in enumerate(lists[key]):
             if not isinstance(word, str):
                 raise document.fail([key, index], f"{key} entry {word!r} is not text (quote it)")
-    return SynonymTable(tuple(groups), tuple(lists["stopwords"]), tuple(lists["question_words"]))
+    return SynonymTable(
+        tuple(groups), tuple(lists["stopwords"]), tuple(lists["question_words"]), tuple(lists["everyday"])
+    )
 
 
 def load_scope(path: Path) -> Scope:

@@ -34,11 +34,13 @@ UNIGRAM_WEIGHT = 0.4
 
 @dataclass(frozen=True)
 class SynonymTable:
-    """Synonym groups (first word canonical), stop words and question words, as read from synonyms.yaml."""
+    """Synonym groups (first word canonical), stop words, question words and everyday words, as read from
+    synonyms.yaml."""
 
     groups: tuple[tuple[str, ...], ...]
     stopwords: tuple[str, ...] = ()
     question_words: tuple[str, ...] = ()
+    everyday: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class Normalizer:
         mapping.pop("", None)
         self._mapping = mapping
         self.question_words = synonyms.question_words
+        self.everyday = synonyms.everyday
         self._canonical_tokens = {c: _canonical_tokens(c) for c in set(mapping.values()) if c}
         self._pattern = alternation(mapping)
 

@@ -46,6 +46,8 @@ class Scope(BaseModel):
     other_schools: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
     off_topics: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    school_words: tuple[str, ...] = ()
     refuse: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
     personal_data: tuple[str, ...] = ()
@@ -59,6 +61,7 @@ class RoundMention:
     named_round: bool
     other_school: bool
     stripped: str
+    school_named: bool = False  # one of OUR schools is named (not only a round alias)
 
 
 _NEUTRAL = ""
@@ -119,4 +122,4 @@ class RoundDetector:
             rounds = named or school_rounds
             # "我台大畢業可以報北科嗎": naming one of our schools makes the other one the applicant's background.
             other = other and not schools
-        return RoundMention(frozenset(rounds), bool(named or schools), other, stripped)
+        return RoundMention(frozenset(rounds), bool(named or schools), other, stripped, bool(schools))
