@@ -84,10 +84,11 @@ async def replies_latency(sandbox: BotApiSandbox, texts: list[tuple[int, str]], 
     return len(texts) / elapsed, [(answered[u] - pushed[u]) * 1000 for u in pushed]
 
 
-async def start_serve(sandbox: BotApiSandbox, url: str, log: Path) -> asyncio.subprocess.Process:
-    """`assistant serve` against the stand-in, in its own process."""
+async def start_serve(sandbox: BotApiSandbox, url: str, log: Path, cpu: int | None) -> asyncio.subprocess.Process:
+    """`assistant serve` against the stand-in, in its own process (pinned to `cpu` when given)."""
     env = {**os.environ, "ADMISSIONS_DB_URL": url, "ADMISSIONS_DEMO": "1", "TELEGRAM_BOT_TOKEN": sandbox.token,
-           "TELEGRAM_API_BASE": sandbox.base_url, "TELEGRAM_GLOBAL_RATE": "2000", "TELEGRAM_CHAT_RATE": "50"}  # fmt: skip
+           "TELEGRAM_API_BASE": sandbox.base_url, "TELEGRAM_GLOBAL_RATE": "2000", "TELEGRAM_CHAT_RATE": "50",
+           **({"SERVE_CPU": str(cpu)} if cpu is not None else {})}  # fmt: skip
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(sys.executable, "-m", "cli", "serve", env=env, stdout=out,
                                                     stderr=out)  # fmt: skip
@@ -113,7 +114,11 @@ async def main() -> None:
     parser.add_argument("--registrations", type=int, default=100_000,
                         help="extra registrations in the store (the memory goal is stated for 100,000)")
     parser.add_argument("--db", help="store URL (a fresh PostgreSQL database, say); default a temporary SQLite file")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave serve unpinned (default: SERVE_CPU = the first CPU, this process on the others)")
     args = parser.parse_args()
+    cpus = os.sched_getaffinity(0)
+    pin_cpu = None if args.no_pin or len(cpus) < 2 else min(cpus)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         settings = Settings(admissions_db_url=url, admissions_demo=True, telegram_global_rate=2000,
@@ -133,7 +138,9 @@ async def main() -> None:
         async with BotApiSandbox() as sandbox:
             # The bot runs as `assistant serve` in its own process, as in production; this process is the
             # Telegram side only.
-            serve = await start_serve(sandbox, url, Path(tmp) / "serve.log")
+            serve = await start_serve(sandbox, url, Path(tmp) / "serve.log", pin_cpu)
+            if pin_cpu is not None:  # the Telegram side (this thread) and the store server get the other cores
+                os.sched_setaffinity(0, cpus - {pin_cpu})
             await sandbox.wait_until(lambda: sandbox.calls["getUpdates"] > 0, timeout=30)
             faq = [(FIRST_USER + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(args.updates)]
             serve_cpu, own_cpu = process_usage(serve.pid)[1], time.process_time()

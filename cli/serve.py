@@ -8,6 +8,7 @@ import contextlib
 import ctypes
 import gc
 import logging
+import os
 import signal
 
 import typer
@@ -32,6 +33,14 @@ def _tune_allocator() -> None:
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
 
 
+def _pin_to_cpu(cpu: int) -> None:
+    """Run on one CPU; done before any thread starts, so the store's connection threads inherit it."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if cpu not in allowed:
+        raise fail(f"SERVE_CPU={cpu}: this process may only run on CPU {', '.join(map(str, allowed))}")
+    os.sched_setaffinity(0, {cpu})
+
+
 def _release_startup_memory() -> None:
     """Hand back what start-up left behind (schema building, YAML parsing): serve runs for weeks.
 
@@ -52,6 +61,8 @@ async def serve() -> None:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # one line per update costs more than it tells
     _tune_allocator()
     settings = settings_or_exit()
+    if settings.serve_cpu is not None:
+        _pin_to_cpu(settings.serve_cpu)
     token = settings.telegram_bot_token
     try:
         if token:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "0.0.0.0:8080"
     # Updates handled at once: bounds memory and store contention under a burst (the rest wait their turn).
     telegram_concurrency: int = Field(32, gt=0)
+    # Pin `assistant serve` (its store threads included) to one CPU: the interpreter uses one core anyway, and
+    # hand-offs to the store's threads cost less when they never wake another core (measured in bench/bot.py).
+    serve_cpu: int | None = Field(None, ge=0)
     redis_url: str | None = None
 
     imap_host: str | None = None
