@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -153,6 +154,10 @@ async def main() -> None:
         async with BotApiSandbox() as sandbox:
             # The bot runs as `assistant serve` in its own process, as in production; this process is the
             # Telegram side only.
+            # This process's heap (the 100,000-row import) would make its own full collections pause the stand-in
+            # for seconds, which would be measured as the bot's latency.
+            gc.collect()
+            gc.freeze()
             serve = await start_serve(sandbox, url, Path(tmp) / "serve.log", pin_cpu)
             if pin_cpu is not None:  # the Telegram side (this thread) and the store server get the other cores
                 os.sched_setaffinity(0, cpus - {pin_cpu})
