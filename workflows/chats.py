@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
 from workflows.bulk import insert_ignore
 from workflows.context import Context
-from workflows.linking import LinkedRegistration, linked_registrations
+from workflows.linking import LinkedRegistration
 from workflows.models import ChatLink, ConversationState, Program, Registration, TelegramChat
 
 
@@ -50,19 +51,20 @@ async def chat_snapshot(ctx: Context, chat_id: int, user_id: int, telegram_langu
     """The chat's settings, the user's linked registrations (oldest first) and the state of the conversation
     stored under `conversation_key`: one query for a known chat, the common case; a first contact (or a chat
     that had blocked the bot) goes through `touch_chat`."""
+    params = {"chat_id": chat_id, "user_id": user_id, "key": conversation_key or ""}
+    rows = await _snapshot_rows(ctx, params)
+    new = False
+    if not rows or rows[0].blocked:
+        new = (await touch_chat(ctx, chat_id, user_id, telegram_language)).new  # creates or unblocks the chat
+        rows = await _snapshot_rows(ctx, params)
+    language, reminders, _, conversation_state = rows[0][:4]
+    linked = [LinkedRegistration(*row[4:]) for row in rows if row.id is not None]
+    return ChatSnapshot(ChatInfo(chat_id, language, reminders, False, new), linked, conversation_state)
+
+
+async def _snapshot_rows(ctx: Context, params: dict[str, object]) -> list[Any]:
     async with ctx.db.engine.connect() as connection:
-        rows = (await connection.execute(_SNAPSHOT, {"chat_id": chat_id, "user_id": user_id,
-                                                      "key": conversation_key or ""})).all()  # fmt: skip
-    if rows and not rows[0].blocked:
-        language, reminders, _, conversation_state = rows[0][:4]
-        linked = [LinkedRegistration(*row[4:]) for row in rows if row.id is not None]
-        return ChatSnapshot(ChatInfo(chat_id, language, reminders, False, False), linked, conversation_state)
-    chat = await touch_chat(ctx, chat_id, user_id, telegram_language)
-    state_now = None
-    if conversation_key:
-        async with ctx.db.sessions() as session:
-            state_now = await session.scalar(select(ConversationState.state).where(ConversationState.key == conversation_key))
-    return ChatSnapshot(chat, await linked_registrations(ctx, user_id), state_now)
+        return list((await connection.execute(_SNAPSHOT, params)).all())
 
 
 async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None) -> ChatInfo:
