@@ -13,7 +13,6 @@ from aiogram.types import TelegramObject, Update
 
 from bot.deps import BotDeps
 from bot.fsm_storage import StoreStorage
-from workflows.chats import chat_snapshot
 
 # Updates that carry an applicant's message or button press, the ones the private-chat features handle.
 _CHAT_EVENTS = frozenset({"message", "callback_query"})
@@ -45,8 +44,8 @@ class UpdateContextMiddleware(FSMContextMiddleware):
             user = event_context.user
             if isinstance(event, Update) and event.event_type in _CHAT_EVENTS and user is not None \
                     and event_context.chat is not None and event_context.chat.type == "private":  # fmt: skip
-                snapshot = await chat_snapshot(self.deps.ctx, event_context.chat.id, user.id, user.language_code,
-                                               self.store_keys.build(context.key) if self.store_keys else None)  # fmt: skip
+                snapshot = await self.deps.snapshots.get(event_context.chat.id, user.id, user.language_code,
+                                                         self.store_keys.build(context.key) if self.store_keys else None)  # fmt: skip
                 data["chat"], data["lang"], data["linked"] = snapshot.chat, snapshot.chat.language, snapshot.linked
                 data["raw_state"] = snapshot.conversation_state if self.store_keys else await context.get_state()
             else:

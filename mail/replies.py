@@ -39,7 +39,7 @@ from workflows.mail_state import (
     registrations_of_address,
     take_auto_reply,
 )
-from workflows.questions import add_question
+from workflows.questions import AskedQuestion, add_question
 from workflows.recommender_replies import ReplyTarget, bounced_notices, complete, decline, find_target
 from workflows.status import status_report
 from workflows.status_text import render_status
@@ -251,10 +251,9 @@ class _Handling:
                     text, round_id=rounds.pop() if len(rounds) == 1 else None, lang=parsed.lang
                 )
             lang = answer.lang if answer.lang in ("zh", "en") else parsed.lang
-            await add_question(
-                session, channel="email", asker=parsed.from_addr, text=text, lang=lang, status=answer.status,
-                entry_id=answer.entry_id, round_id=answer.round, confidence=answer.confidence, now=self.now,
-            )  # fmt: skip
+            asked = AskedQuestion("email", parsed.from_addr, text, lang, answer.status, answer.entry_id, answer.round,
+                                  answer.confidence)  # fmt: skip
+            await add_question(session, asked, self.now)
             statuses = []
             if answer.status == "personal":
                 for registration in mine:

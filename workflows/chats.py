@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
+from workflows.batching import Coalescer
 from workflows.bulk import insert_ignore
 from workflows.context import Context
 from workflows.linking import LinkedRegistration
@@ -46,11 +47,76 @@ _SNAPSHOT = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SnapshotRequest:
+    chat_id: int
+    user_id: int
+    telegram_language: str | None
+    conversation_key: str | None = None
+
+
+# The same for many private chats at once (the user is the chat's own: Telegram gives both the same id), and the
+# states of their conversations.
+_SNAPSHOTS = (
+    select(TelegramChat.chat_id, TelegramChat.user_id, TelegramChat.language, TelegramChat.reminders_enabled,
+           TelegramChat.blocked, Registration.id, Registration.serial, Registration.round_id, Program.name_zh,
+           Program.name_en)
+    .select_from(TelegramChat)
+    .outerjoin(ChatLink, ChatLink.user_id == TelegramChat.user_id)
+    .outerjoin(Registration, Registration.id == ChatLink.registration_id)
+    .outerjoin(Program, Program.id == Registration.program_id)
+    .where(TelegramChat.chat_id.in_(bindparam("chat_ids", expanding=True)))
+    .order_by(TelegramChat.chat_id, ChatLink.linked_at)
+)  # fmt: skip
+_STATES = select(ConversationState.key, ConversationState.state).where(
+    ConversationState.key.in_(bindparam("keys", expanding=True))
+)
+
+
+class ChatSnapshots:
+    """Reads `ChatSnapshot`s; the reads of concurrent updates share one round trip (see `workflows.batching`)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._coalescer: Coalescer[SnapshotRequest, ChatSnapshot] = Coalescer(self._read_many)
+
+    async def get(self, chat_id: int, user_id: int, telegram_language: str | None,
+                  conversation_key: str | None = None) -> ChatSnapshot:  # fmt: skip
+        """The chat's settings, the user's linked registrations (oldest first) and the state of the conversation
+        stored under `conversation_key`. A first contact (or a chat that had blocked the bot) goes through
+        `touch_chat`."""
+        return await self._coalescer(SnapshotRequest(chat_id, user_id, telegram_language, conversation_key))
+
+    async def _read_many(self, requests: list[SnapshotRequest]) -> list[ChatSnapshot]:
+        if len(requests) == 1:  # no load: the one-query form
+            return [await self._read_one(requests[0])]
+        keys = [r.conversation_key for r in requests if r.conversation_key]
+        async with self.ctx.db.engine.connect() as connection:
+            rows = (await connection.execute(_SNAPSHOTS, {"chat_ids": [r.chat_id for r in requests]})).all()
+            states = dict((await connection.execute(_STATES, {"keys": keys})).all()) if keys else {}
+        by_chat: dict[int, list[Any]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        snapshots = []
+        for request in requests:
+            found = by_chat.get(request.chat_id)
+            if not found or found[0].blocked or found[0].user_id != request.user_id:
+                snapshots.append(await self._read_one(request))  # first contact, unblocking
+                continue
+            chat = ChatInfo(request.chat_id, found[0].language, found[0].reminders_enabled, False, False)
+            linked = [LinkedRegistration(*row[5:]) for row in found if row.id is not None]
+            snapshots.append(ChatSnapshot(chat, linked, states.get(request.conversation_key or "")))
+        return snapshots
+
+    async def _read_one(self, request: SnapshotRequest) -> ChatSnapshot:
+        return await chat_snapshot(self.ctx, request.chat_id, request.user_id, request.telegram_language,
+                                   request.conversation_key)  # fmt: skip
+
+
 async def chat_snapshot(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None,
                         conversation_key: str | None = None) -> ChatSnapshot:  # fmt: skip
-    """The chat's settings, the user's linked registrations (oldest first) and the state of the conversation
-    stored under `conversation_key`: one query for a known chat, the common case; a first contact (or a chat
-    that had blocked the bot) goes through `touch_chat`."""
+    """One chat's `ChatSnapshot`: one query for a known chat, the common case; a first contact (or a chat that
+    had blocked the bot) goes through `touch_chat`."""
     params = {"chat_id": chat_id, "user_id": user_id, "key": conversation_key or ""}
     rows = await _snapshot_rows(ctx, params)
     new = False

@@ -26,6 +26,20 @@ async def deadlines_for(session: AsyncSession, round_id: str, program_id: int) -
     return list(rows)
 
 
+_FOR_ROUNDS = select(Deadline).where(Deadline.round_id.in_(bindparam("round_ids", expanding=True))).order_by(Deadline.due_at)
+
+
+async def deadlines_for_many(
+    session: AsyncSession, programs: set[tuple[str, int]]
+) -> dict[tuple[str, int], list[Deadline]]:
+    """`deadlines_for` of several (round, program) pairs, in one query."""
+    rows = list(await session.scalars(_FOR_ROUNDS, {"round_ids": sorted({round_id for round_id, _ in programs})}))
+    return {
+        (round_id, program_id): [d for d in rows if d.round_id == round_id and d.program_id in (None, program_id)]
+        for round_id, program_id in programs
+    }
+
+
 def pick(deadlines: Iterable[Deadline], kind: str) -> Deadline | None:
     """The deadline of a kind; a program's own date wins over the round-wide one."""
     found = [d for d in deadlines if d.kind == kind]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workflows.batching import Coalescer
 from workflows.bulk import rowcount
 from workflows.clock import TAIPEI, to_local
 from workflows.context import Context
@@ -30,32 +31,56 @@ class Stats:
         return self.answered_today / self.questions_today if self.questions_today else 0.0
 
 
-# One question is written per message: a statement built once, and no ORM unit of work.
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question and how it was answered, as recorded for the office."""
+
+    channel: str
+    asker: str
+    text: str
+    lang: str
+    status: str
+    entry_id: str | None
+    round_id: str | None
+    confidence: float
+
+    def row(self, now: datetime) -> dict[str, object]:
+        """The `questions` row (national IDs masked, lengths capped)."""
+        return dict(
+            channel=self.channel, asker=self.asker[:64], text=redact_ids(self.text)[:MAX_TEXT], lang=self.lang,
+            status=self.status, entry_id=self.entry_id, round_id=self.round_id, confidence=self.confidence,
+            asked_at=now,
+        )  # fmt: skip
+
+
+# Questions are written on every message: statements built once, and no ORM unit of work.
 _INSERT = insert(Question).returning(Question.id)
+_INSERT_MANY = insert(Question).returning(Question.id, sort_by_parameter_order=True)
 
 
-async def add_question(
-    session: AsyncSession, *, channel: str, asker: str, text: str, lang: str, status: str, entry_id: str | None,
-    round_id: str | None, confidence: float, now: datetime,
-) -> int:  # fmt: skip
-    """Record a question in the caller's transaction (national IDs masked first); returns its id."""
-    row = dict(
-        channel=channel, asker=asker[:64], text=redact_ids(text)[:MAX_TEXT], lang=lang, status=status,
-        entry_id=entry_id, round_id=round_id, confidence=confidence, asked_at=now,
-    )  # fmt: skip
-    inserted = await session.execute(_INSERT, row)
-    return inserted.scalar_one()
+async def add_question(session: AsyncSession, asked: AskedQuestion, now: datetime) -> int:
+    """Record a question in the caller's transaction; returns its id."""
+    return (await session.execute(_INSERT, asked.row(now))).scalar_one()
 
 
-async def log_question(
-    ctx: Context, *, channel: str, asker: str, text: str, lang: str, status: str, entry_id: str | None,
-    round_id: str | None, confidence: float,
-) -> int:  # fmt: skip
-    """Record a question in a transaction of its own; returns its id for the vote buttons."""
-    async with ctx.db.transaction() as session:
-        return await add_question(session, channel=channel, asker=asker, text=text, lang=lang, status=status,
-                                  entry_id=entry_id, round_id=round_id, confidence=confidence,
-                                  now=ctx.clock.now())  # fmt: skip
+class QuestionLog:
+    """Records the questions of the chat: each in a transaction of its own, or, when many arrive at once, with
+    the others in one (see `workflows.batching`). Returns the row's id, for the vote buttons."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._coalescer: Coalescer[AskedQuestion, int] = Coalescer(self._insert_many)
+
+    async def add(self, asked: AskedQuestion) -> int:
+        """Record `asked`; its id."""
+        return await self._coalescer(asked)
+
+    async def _insert_many(self, batch: list[AskedQuestion]) -> list[int]:
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as session:
+            if len(batch) == 1:
+                return [await add_question(session, batch[0], now)]
+            return list((await session.scalars(_INSERT_MANY, [asked.row(now) for asked in batch])).all())
 
 
 async def vote(ctx: Context, question_id: int, asker: str, value: int) -> bool:

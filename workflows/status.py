@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, Row, bindparam, select
 
+from workflows.batching import Coalescer
 from workflows.clock import to_local
 from workflows.context import Context
-from workflows.deadlines import deadlines_for, is_past, pick
-from workflows.models import Applicant, Payment, Program, Recommender, Registration, Round, Upload, UploadItem
+from workflows.deadlines import deadlines_for, deadlines_for_many, is_past, pick
+from workflows.models import (
+    Applicant,
+    Deadline,
+    Payment,
+    Program,
+    Recommender,
+    Registration,
+    Round,
+    Upload,
+    UploadItem,
+)
 from workflows.recommender_rules import resend_refusal
 
 
@@ -100,19 +112,20 @@ def days_left(due: datetime, now: datetime) -> int:
 
 
 # Built once: /status runs these on every request, and building a statement costs more than running it.
-_HEAD = (
+_HEAD_COLUMNS = (
     select(
-        Registration.serial, Registration.round_id, Registration.program_id, Registration.review_result,
-        Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"), Round.name_en.label("round_en"),
-        Program.code, Program.name_zh, Program.name_en, Program.recommenders_min, Program.recommenders_max,
-        Payment.amount, Payment.virtual_account, Payment.paid, Payment.paid_at, Payment.method,
+        Registration.id, Registration.serial, Registration.round_id, Registration.program_id,
+        Registration.review_result, Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"),
+        Round.name_en.label("round_en"), Program.code, Program.name_zh, Program.name_en, Program.recommenders_min,
+        Program.recommenders_max, Payment.amount, Payment.virtual_account, Payment.paid, Payment.paid_at,
+        Payment.method,
     )
     .join(Applicant, Applicant.id == Registration.applicant_id)
     .join(Program, Program.id == Registration.program_id)
     .join(Round, Round.id == Registration.round_id)
     .outerjoin(Payment, Payment.registration_id == Registration.id)
-    .where(Registration.id == bindparam("registration_id"))
 )  # fmt: skip
+_HEAD = _HEAD_COLUMNS.where(Registration.id == bindparam("registration_id"))
 _ITEMS = (
     select(UploadItem, Upload)
     .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == bindparam("registration_id")))
@@ -121,6 +134,19 @@ _ITEMS = (
 )
 _RECOMMENDERS = (
     select(Recommender).where(Recommender.registration_id == bindparam("registration_id")).order_by(Recommender.id)
+)
+# The same for many registrations at once.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_HEADS = _HEAD_COLUMNS.where(Registration.id.in_(_IDS))
+_ITEMS_MANY = (
+    select(Registration.id, UploadItem, Upload)
+    .join(UploadItem, UploadItem.program_id == Registration.program_id)
+    .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == Registration.id))
+    .where(Registration.id.in_(_IDS))
+    .order_by(Registration.id, UploadItem.position)
+)
+_RECOMMENDERS_MANY = (
+    select(Recommender).where(Recommender.registration_id.in_(_IDS)).order_by(Recommender.registration_id, Recommender.id)
 )
 
 
@@ -138,8 +164,47 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
         items = (await session.execute(_ITEMS, {"registration_id": registration_id, "program_id": head.program_id})).all()
         recs = list(await session.scalars(_RECOMMENDERS, {"registration_id": registration_id}))
         dates = await deadlines_for(session, head.round_id, head.program_id)
+    return _report(head, [(i, u) for i, u in items], recs, dates, now)
+
+
+class StatusReports:
+    """`status_report` for the bot: the reports asked for by concurrent updates are read together, in the same
+    four queries as one (see `workflows.batching`)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._coalescer: Coalescer[int, StatusReport | None] = Coalescer(self._read_many)
+
+    async def get(self, registration_id: int) -> StatusReport | None:
+        """The report of one registration; None if there is no such registration. Authorisation is the
+        caller's job."""
+        return await self._coalescer(registration_id)
+
+    async def _read_many(self, ids: list[int]) -> list[StatusReport | None]:
+        if len(ids) == 1:
+            return [await status_report(self.ctx, ids[0])]
+        now = self.ctx.clock.now()
+        unique = sorted(set(ids))
+        items: dict[int, list[tuple[UploadItem, Upload | None]]] = {i: [] for i in unique}
+        recs: dict[int, list[Recommender]] = {i: [] for i in unique}
+        async with self.ctx.db.sessions() as session:
+            heads = {row.id: row for row in (await session.execute(_HEADS, {"ids": unique})).all()}
+            for registration_id, item, upload in (await session.execute(_ITEMS_MANY, {"ids": unique})).all():
+                items[registration_id].append((item, upload))
+            for rec in await session.scalars(_RECOMMENDERS_MANY, {"ids": unique}):
+                recs[rec.registration_id].append(rec)
+            dates = await deadlines_for_many(session, {(h.round_id, h.program_id) for h in heads.values()})
+        reports = {
+            i: _report(head, items[i], recs[i], dates[head.round_id, head.program_id], now)
+            for i, head in heads.items()
+        }
+        return [reports.get(i) for i in ids]
+
+
+def _report(head: Row[Any, *tuple[Any, ...]], items: list[tuple[UploadItem, Upload | None]], recs: list[Recommender],
+            dates: list[Deadline], now: datetime) -> StatusReport:  # fmt: skip
     paid = bool(head.paid)
-    uploads = upload_states([(i, u) for i, u in items], paid, is_past(pick(dates, "upload"), now))
+    uploads = upload_states(items, paid, is_past(pick(dates, "upload"), now))
     rec_deadline = pick(dates, "recommender")
     recommenders = []
     for rec in recs:
@@ -156,7 +221,7 @@ async def status_report(ctx: Context, registration_id: int) -> StatusReport | No
         else None
     )
     return StatusReport(
-        registration_id=registration_id, serial=head.serial, applicant_name=head.name, round_id=head.round_id,
+        registration_id=head.id, serial=head.serial, applicant_name=head.name, round_id=head.round_id,
         round_zh=head.round_zh, round_en=head.round_en, program_code=head.code, program_zh=head.name_zh,
         program_en=head.name_en, payment=payment, uploads=uploads, review_result=head.review_result,
         review_note=head.review_note, recommenders_min=head.recommenders_min,
@@ -197,7 +262,7 @@ def upload_states(items: list[tuple[UploadItem, Upload | None]], paid: bool, clo
 
 
 def _concerning(
-    dates: list, paid: bool, uploads: list[UploadStatus], recs: list[RecommenderStatus], now: datetime
+    dates: list[Deadline], paid: bool, uploads: list[UploadStatus], recs: list[RecommenderStatus], now: datetime
 ) -> list[DeadlineInfo]:
     """Upcoming dates, nearest first, leaving out those whose task is already done."""
     skip = set()

@@ -14,7 +14,7 @@ from bot.texts import t
 from knowledge import Answer
 from workflows.handoffs import attach_staff_message, create_handoff
 from workflows.linking import LinkedRegistration
-from workflows.questions import log_question, question_text, vote
+from workflows.questions import AskedQuestion, question_text, vote
 
 MAX_QUESTION = 500
 
@@ -42,10 +42,8 @@ async def answer_question(message: Message, deps: BotDeps, user_id: int, linked:
                           text: str, round_id: str | None) -> None:  # fmt: skip
     """Ask the knowledge base and reply with the answer, the round choice, or the offer to ask staff."""
     answer = deps.kb.ask(text, round_id=round_id, lang=lang)
-    qid = await log_question(
-        deps.ctx, channel="telegram", asker=str(user_id), text=text, lang=lang, status=answer.status,
-        entry_id=answer.entry_id, round_id=answer.round or round_id, confidence=answer.confidence,
-    )  # fmt: skip
+    qid = await deps.questions.add(AskedQuestion("telegram", str(user_id), text, lang, answer.status, answer.entry_id,
+                                                 answer.round or round_id, answer.confidence))  # fmt: skip
     if answer.status == "answered":
         await message.answer(render_answer(deps, answer, lang), reply_markup=keyboards.votes(qid))
     elif answer.status == "ambiguous":

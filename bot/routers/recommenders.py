@@ -18,7 +18,7 @@ from bot.texts import t
 from workflows.linking import LinkedRegistration
 from workflows.recommender_rules import MAX_MESSAGE
 from workflows.recommenders import resend_invitation
-from workflows.status import StatusReport, status_report
+from workflows.status import StatusReport
 from workflows.status_text import RECOMMENDER_STATES, paren, when
 
 
@@ -50,7 +50,7 @@ def _listing(report: StatusReport, lang: str) -> tuple[str, InlineKeyboardMarkup
 
 
 async def _show(message: Message, deps: BotDeps, registration_id: int, lang: str) -> None:
-    report = await status_report(deps.ctx, registration_id)
+    report = await deps.status_reports.get(registration_id)
     if report is not None:
         text, markup = _listing(report, lang)
         await message.answer(text, reply_markup=markup)
@@ -77,7 +77,7 @@ async def resend_start(query: CallbackQuery, callback_data: Resend, state: FSMCo
     if own_registration(linked, callback_data.registration_id) is None:
         await query.message.answer(t(lang, "refuse_not_owner"))
         return
-    report = await status_report(deps.ctx, callback_data.registration_id)
+    report = await deps.status_reports.get(callback_data.registration_id)
     rec = next((r for r in report.recommenders if r.id == callback_data.recommender_id), None) if report else None
     if rec is None:
         await query.message.answer(t(lang, "refuse_not_owner"))

@@ -10,12 +10,11 @@ from bot.callbacks import RegPick
 from bot.deps import BotDeps
 from bot.routers.common import choose_registration, picked_registration
 from workflows.linking import LinkedRegistration
-from workflows.status import status_report
 from workflows.status_text import render_status
 
 
 async def show_status(message: Message, deps: BotDeps, registration_id: int, lang: str) -> None:
-    report = await status_report(deps.ctx, registration_id)
+    report = await deps.status_reports.get(registration_id)
     if report is not None:
         await message.answer(render_status(report, lang))
 
