@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from knowledge import texts
 from knowledge.answer import Answer
 from knowledge.entries import Entry
-from knowledge.forms import is_opinion, without_chat
+from knowledge.forms import asks_past_statistics, is_opinion, without_arithmetic, without_chat
 from knowledge.loader import (
     DATA_DIR,
     load_entries,
@@ -102,7 +103,7 @@ class Decision:
     unknown_words: tuple[str, ...] = ()
     # Share of the question's subject characters (question words left out) that the best entry does not
     # explain: a character is explained when a bigram around it, or its whole word, occurs in the entry's
-    # questions or answers. Off-topic questions share a word or two with some entry ("學校旁邊的夜市幾點開"
+    # questions or answers. Off-topic questions share a word or two with some entry ("學校旁邊的溜冰場幾點開"
     # meets the entries on 學校) but leave most of their subject unexplained; counting characters rather than
     # bigrams keeps the seams between two known words (報到|那天) from counting twice.
     uncovered: float = 0.0
@@ -128,7 +129,9 @@ class KnowledgeBase:
         self._rounds_by_id = {r.id: r for r in self.rounds}
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
         # Requests we refuse and subjects no document covers: "unsure" whatever the entries say.
-        self._never = alternation(normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics))
+        self._never = alternation(
+            normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics, *scope.incidental)
+        )
         self._others_data = others_data_pattern(scope, normalizer.fold)
         # "北護的二技", "東華大學碩專班": an unknown name right before a programme or ending a school's name.
         programme = alternation(normalizer.fold(w) for w in (*scope.programmes, *scope.school_words)).pattern
@@ -143,6 +146,11 @@ class KnowledgeBase:
         self._everyday = frozenset(
             run for word in normalizer.everyday for run in runs(normalizer.fold(word)) if not is_cjk(run)
         )
+        # Chinese words of daily life (我媽, 明天, 上班, 沒空): an unexplained one is neither subject nor unknown
+        # ("報到那天我要上班 可以叫我哥去嗎" is about a proxy at check-in); one an entry uses still counts as usual.
+        everyday_cjk = [w for w in (normalizer.fold(word) for word in normalizer.everyday) if is_cjk(w)]
+        self._everyday_cjk = alternation(everyday_cjk)
+        self._everyday_bigrams = frozenset(w[i : i + 2] for w in everyday_cjk for i in range(len(w) - 1))
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
 
@@ -178,10 +186,15 @@ class KnowledgeBase:
         """
         question = question[:MAX_QUESTION]
         lang = lang if lang in ("zh", "en") else detect_language(question)
-        folded = self._normalizer.fold(question)
-        if self._never.search(folded) or self._others_data.search(folded) or is_opinion(folded):
+        rest, summed = without_arithmetic(unicodedata.normalize("NFKC", question).lower())
+        folded = self._normalizer.fold(rest)
+        if (
+            self._never.search(folded) or self._others_data.search(folded) or is_opinion(folded)
+            or asks_past_statistics(folded)
+        ):
             return Answer("unsure", "", lang)
         folded, chatted = without_chat(folded)
+        chatted = chatted or summed
         if chatted and not self._has_subject(folded):
             return Answer("unsure", "", lang)
         kind = personal_kind(folded)
@@ -196,7 +209,7 @@ class KnowledgeBase:
             rounds = frozenset({round_id})
         else:  # no round, or one the knowledge base has no documents for: ask which round if it matters
             rounds = None
-        analysis = self._normalizer.analyze(mention.stripped, folded=True)
+        analysis = self._without_everyday(self._normalizer.analyze(mention.stripped, folded=True))
         ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights, limit=RANKED))
         unknown = self._unknown_share(analysis)
         words = self._unknown_words(analysis)
@@ -206,6 +219,25 @@ class KnowledgeBase:
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
         uncovered = self._uncovered(analysis, self.matcher.entry_tokens(best.entry.id))
         return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered)
+
+    def _without_everyday(self, analysis: Analysis) -> Analysis:
+        """The analysis without the tokens of everyday words (我媽, 那天, 上班) that no entry's question uses.
+
+        Unknown tokens weigh the most (see IdfTable), so "報到那天我沒空 可以叫我媽去嗎" would otherwise score low
+        against every entry, as if it were about an uncovered subject.
+        """
+        daily: set[str] = set()
+        for run in runs(analysis.text):
+            marks = [False] * len(run)
+            for match in self._everyday_cjk.finditer(run):
+                marks[match.start() : match.end()] = [True] * (match.end() - match.start())
+            # The word's characters and bigrams, and the seams with its neighbours (天我 in 那天我沒空).
+            daily.update(ch for ch, mark in zip(run, marks, strict=True) if mark)
+            daily.update(run[i : i + 2] for i in range(len(run) - 1) if marks[i] or marks[i + 1])
+        if not daily:
+            return analysis
+        tokens = tuple((t, w) for t, w in analysis.tokens if t not in daily or self.matcher.asked(t))
+        return replace(analysis, tokens=tokens)
 
     def _known(self, token: str) -> bool:
         return self.matcher.knows(token) or self.passages.knows(token)
@@ -268,8 +300,11 @@ class KnowledgeBase:
             for i in range(len(run) - 1):
                 if run[i : i + 2] in known or run[i : i + 2] in self._question_tokens:
                     explained[i] = explained[i + 1] = True
-            for char, ok in zip(run, explained, strict=True):
-                if ok or char not in FUNCTION_CHARACTERS:
+            everyday = [False] * len(run)
+            for match in self._everyday_cjk.finditer(run):
+                everyday[match.start() : match.end()] = [True] * (match.end() - match.start())
+            for char, ok, daily in zip(run, explained, everyday, strict=True):
+                if ok or (char not in FUNCTION_CHARACTERS and not daily):
                     total += 1
                     missing += not ok
         return missing / total if total else 1.0
@@ -285,7 +320,8 @@ class KnowledgeBase:
         if not total:
             return 1.0
         unknown = sum(w for t, w in weights.items() if not self._known(t))
-        return unknown / total
+        everyday = sum(w for t, w in weights.items() if t in self._everyday_bigrams and not self._known(t))
+        return (unknown - everyday) / (total - everyday) if total > everyday else 1.0
 
     def answer_for(self, decision: Decision, calibration: Calibration | None = None) -> Answer:
         """The second half of `ask`: turn a ranking into an Answer (`calibration` overrides for tuning)."""

@@ -8,7 +8,10 @@ Off-topic subjects are listed in scope.yaml; these are *shapes* of question, rec
   (staff may answer) even when every word of the question is an admissions word;
 - small talk about the assistant itself: "你幾歲", "你是誰", "how old are you", "who are you". A greeting of
   this kind in front of a real question is dropped and the rest is answered ("how are you, when is the
-  deadline?"); alone it is "unsure".
+  deadline?"); alone it is "unsure". Sums ("1+1等於多少", "三乘以五", "what is 2 plus 2") are dropped the
+  same way: they are recognised on the text before folding, which removes "+" and "=";
+- figures of past years: "去年最低錄取分數", "往年錄取幾個人", "what was the cutoff last year". Each brochure
+  describes one year's round and gives no statistics of earlier ones.
 """
 
 from __future__ import annotations
@@ -46,3 +49,35 @@ def without_chat(folded: str) -> tuple[str, bool]:
     """The question without small talk about the assistant, and whether there was any."""
     rest, count = CHAT.subn(" ", folded)
     return (re.sub(r"\s+", " ", rest).strip(), True) if count else (folded, False)
+
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二兩三四五六七八九十百千萬]+)"
+ARITHMETIC = re.compile(
+    # An operator between two numbers ("-", "/" and "x" are left out: ranges, dates and sizes such as 3-5, 6/30, 4x6).
+    rf"{_NUMBER}\s*(?:[+*×÷=]|加上?|減掉?|減去|乘以?|除以|(?<![a-z])(?:plus|minus|times|divided by)(?![a-z]))"
+    rf"\s*{_NUMBER}(?:\s*(?:[+*×÷]|加|減|乘以?|除以)\s*{_NUMBER})*(?:\s*(?:=|等於|是|is|equals))?"
+)
+
+_PAST = r"去年|前年|往年|歷屆|以往|以前|過去幾年|上一屆|上屆|前幾年|前一年|之前幾年"
+_STATISTIC = (
+    r"錄取分數|最低分|最低錄取|最高分|平均分|分數線|錄取標準分|幾分(?:才|就|可以|能|會)?(?:上|錄取|進)|考幾分"
+    r"|錄取(?:了)?(?:幾|多少)(?:個|位|名)?(?:人|名)|(?:報名|報考|錄取|應考)人數|幾個人|多少人|錄取率|錄取比例|競爭"
+)
+PAST_STATISTICS = re.compile(
+    rf"(?:{_PAST}).{{0,12}}?(?:{_STATISTIC})|(?:{_STATISTIC}).{{0,8}}?(?:{_PAST})"
+    r"|(?<![a-z])(?:(?:cutoff|cut off|minimum score|lowest score|average score|passing score|how many (?:people|students|applicants))"
+    r".{0,30}?(?:last year|previous years?|past years?|years? before)"
+    r"|(?:last year|previous years?|past years?)(?:s)?.{0,30}?(?:cutoff|cut off|minimum score|lowest score|average score"
+    r"|how many (?:people|students|applicants)))(?![a-z])"
+)
+
+
+def without_arithmetic(text: str) -> tuple[str, bool]:
+    """`text` (NFKC, lower case, not yet folded) without sums such as "1+1等於多少", and whether it had any."""
+    rest, count = ARITHMETIC.subn(" ", text)
+    return (rest, True) if count else (text, False)
+
+
+def asks_past_statistics(folded: str) -> bool:
+    """True when the question asks for a figure of earlier years' rounds (see the module docstring)."""
+    return PAST_STATISTICS.search(folded) is not None

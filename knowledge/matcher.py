@@ -148,6 +148,10 @@ class Matcher:
         """Whether any entry (question or answer) contains `token`."""
         return token in self._answer_index
 
+    def asked(self, token: str) -> bool:
+        """Whether any entry's question contains `token`."""
+        return token in self._question_index
+
     def entry_tokens(self, entry_id: str) -> frozenset[str]:
         """Every token of the entry's questions and answers."""
         return self._entry_tokens[entry_id]

@@ -46,6 +46,7 @@ class Scope(BaseModel):
     other_schools: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
     off_topics: tuple[str, ...] = ()
+    incidental: tuple[str, ...] = ()
     programmes: tuple[str, ...] = ()
     school_words: tuple[str, ...] = ()
     refuse: tuple[str, ...] = ()

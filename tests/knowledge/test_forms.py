@@ -3,10 +3,12 @@ look alike. None of these questions is in the evaluation set."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from knowledge import Answer, KnowledgeBase
-from knowledge.forms import is_opinion, without_chat
+from knowledge.forms import asks_past_statistics, is_opinion, without_arithmetic, without_chat
 from knowledge.normalize import Normalizer, SynonymTable
 
 fold = Normalizer(SynonymTable(())).fold
@@ -66,3 +68,52 @@ def test_everyday_english_words_are_not_unknown_subjects(real_kb: KnowledgeBase)
     assert not isinstance(decision, Answer) and decision.unknown_words == ()
     decision = real_kb.decide("can my dad bring his dog")
     assert not isinstance(decision, Answer) and decision.unknown_words == ("dog",)
+
+
+@pytest.mark.parametrize(
+    ("question", "summed"),
+    [
+        ("2+3等於多少", True),
+        ("五乘以六是多少", True),
+        ("what is 7 times 8", True),
+        ("報名費1100元加上手續費15元總共多少", False),  # amounts, not a sum of two numbers
+        ("照片要4x6嗎", False),
+        ("繳費後3-5天會入帳嗎", False),
+        ("6/30前要寄到嗎", False),
+        ("退伍五年可以加幾分", False),
+    ],
+)
+def test_arithmetic_is_small_talk(question: str, summed: bool) -> None:
+    assert without_arithmetic(unicodedata.normalize("NFKC", question).lower())[1] is summed
+
+
+@pytest.mark.parametrize(
+    ("question", "past"),
+    [
+        ("轉學考去年最低錄取分數", True),
+        ("往年要考幾分才會上", True),
+        ("二技前年錄取幾個人", True),
+        ("what was the cutoff last year", True),
+        ("我去年畢業的可以報名嗎", False),
+        ("去年考過沒上 今年可以再報嗎", False),
+        ("錄取分數怎麼算", False),
+    ],
+)
+def test_past_statistics_forms(question: str, past: bool) -> None:
+    assert asks_past_statistics(fold(question)) is past
+
+
+@pytest.mark.parametrize("question", ["3+4等於多少", "一百加兩百是多少", "北商二技去年錄取幾個人", "有清寒獎學金嗎"])
+def test_real_kb_is_unsure_about_sums_past_figures_and_incidental_subjects(
+    real_kb: KnowledgeBase, question: str
+) -> None:
+    assert real_kb.ask(question).status == "unsure"
+
+
+def test_everyday_chinese_words_do_not_count_against_the_subject(real_kb: KnowledgeBase) -> None:
+    # 我哥, 那天, 上班 are in no entry: they must not weigh like an uncovered subject such as 夜市.
+    plain = real_kb.decide("轉學考報到可以找人代理嗎")
+    busy = real_kb.decide("轉學考報到那天我要上班 可以叫我哥代理嗎")
+    assert not isinstance(plain, Answer) and not isinstance(busy, Answer)
+    assert busy.unknown == 0.0 and busy.ranked[0].entry.id == plain.ranked[0].entry.id
+    assert busy.uncovered <= plain.uncovered + 0.25
