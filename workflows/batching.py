@@ -2,8 +2,9 @@
 
 Under load the bot handles many updates at once, and each would read its chat, or write its question row, in a
 round trip of its own: a pool checkout, the statement and, with aiosqlite, several thread hand-offs apiece.
-A `Coalescer` sends the first request at once and gathers the ones that arrive while it is under way into the
-next round trip, so nothing waits on purpose and the cost per request falls as the load rises.
+A `Coalescer` starts a round trip on the loop's next pass with every request made until then, and gathers the
+requests that arrive while it is under way into the next one: nothing waits on purpose, and the cost per
+request falls as the load rises.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 from bot.callbacks import RegPick, Resend
-from tests.botflows.conftest import ALICE_TG, Office, buttons
+from tests.botflows.conftest import ALICE_TG, Office, button_data, buttons
 from workflows.chats import touch_chat
 
 
@@ -85,3 +85,23 @@ async def test_personal_question_routes_to_status(office: Office) -> None:
     await office.login(office.alice, "MD0026", "A123456789", "1990-03-15")
     [status] = await office.alice.say("我的報名費繳了嗎")
     assert "MD0026" in status["text"] and "未繳費" in status["text"]
+
+
+async def test_a_burst_of_updates_answered_together_keeps_each_users_data_apart(office: Office) -> None:
+    """Updates that arrive in one batch share the store's round trips (workflows.batching); each user still
+    gets their own status only, and each question its own vote buttons."""
+    await office.login(office.alice, "MD0026", "A123456789", "1990-03-15")
+    await office.login(office.bob, "MD0050", "B120863158", "1991-07-01")
+    chats = [office.alice, office.bob, office.stranger]
+    for _ in range(5):  # pushed at once: one getUpdates hands them over together
+        for chat in chats:
+            office.sandbox.push_message(chat.user_id, "/status", language_code=chat.language)
+            office.sandbox.push_message(chat.user_id, "碩專班報名費多少", language_code=chat.language)
+    replies = {chat.user_id: await chat.replies(at_least=10) for chat in chats}
+    alice, bob, stranger = (replies[c.user_id] for c in chats)
+    assert sum("MD0026" in m["text"] for m in alice) == 5 and not any("MD0050" in m["text"] for m in alice)
+    assert sum("MD0050" in m["text"] for m in bob) == 5 and not any("MD0026" in m["text"] for m in bob)
+    assert not any("MD00" in m["text"] for m in stranger)
+    assert sum("/login" in m["text"] for m in stranger) == 5
+    votes = [button_data(m, "👍") for m in alice + bob + stranger if any("👍" in b["text"] for b in buttons(m))]
+    assert len(votes) == 15 and len(set(votes)) == 15  # one question row each
