@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from workflows.batching import Coalescer
 from workflows.bulk import insert_ignore
@@ -90,10 +91,7 @@ class ChatSnapshots:
     async def _read_many(self, requests: list[SnapshotRequest]) -> list[ChatSnapshot]:
         if len(requests) == 1:  # no load: the one-query form
             return [await self._read_one(requests[0])]
-        keys = [r.conversation_key for r in requests if r.conversation_key]
-        async with self.ctx.db.engine.connect() as connection:
-            rows = (await connection.execute(_SNAPSHOTS, {"chat_ids": [r.chat_id for r in requests]})).all()
-            states = dict((await connection.execute(_STATES, {"keys": keys})).all()) if keys else {}
+        rows, states = await self.ctx.db.read(partial(_snapshots_rows, requests))
         by_chat: dict[int, list[Any]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
@@ -113,24 +111,30 @@ class ChatSnapshots:
                                    request.conversation_key)  # fmt: skip
 
 
+def _snapshots_rows(requests: list[SnapshotRequest], connection: Connection) -> tuple[list[Any], dict[str, str | None]]:
+    rows = list(connection.execute(_SNAPSHOTS, {"chat_ids": [r.chat_id for r in requests]}).all())
+    keys = [r.conversation_key for r in requests if r.conversation_key]
+    states = dict(connection.execute(_STATES, {"keys": keys}).all()) if keys else {}
+    return rows, states
+
+
 async def chat_snapshot(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None,
                         conversation_key: str | None = None) -> ChatSnapshot:  # fmt: skip
     """One chat's `ChatSnapshot`: one query for a known chat, the common case; a first contact (or a chat that
     had blocked the bot) goes through `touch_chat`."""
     params = {"chat_id": chat_id, "user_id": user_id, "key": conversation_key or ""}
-    rows = await _snapshot_rows(ctx, params)
+    rows = await ctx.db.read(partial(_snapshot_rows, params))
     new = False
     if not rows or rows[0].blocked:
         new = (await touch_chat(ctx, chat_id, user_id, telegram_language)).new  # creates or unblocks the chat
-        rows = await _snapshot_rows(ctx, params)
+        rows = await ctx.db.read(partial(_snapshot_rows, params))
     language, reminders, _, conversation_state = rows[0][:4]
     linked = [LinkedRegistration(*row[4:]) for row in rows if row.id is not None]
     return ChatSnapshot(ChatInfo(chat_id, language, reminders, False, new), linked, conversation_state)
 
 
-async def _snapshot_rows(ctx: Context, params: dict[str, object]) -> list[Any]:
-    async with ctx.db.engine.connect() as connection:
-        return list((await connection.execute(_SNAPSHOT, params)).all())
+def _snapshot_rows(params: dict[str, object], connection: Connection) -> list[Any]:
+    return list(connection.execute(_SNAPSHOT, params).all())
 
 
 async def touch_chat(ctx: Context, chat_id: int, user_id: int, telegram_language: str | None) -> ChatInfo:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,8 +40,15 @@ class Database:
     def __init__(self, url: str, **engine_kw: Any) -> None:
         self.url = normalise_url(url)
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_kw)
+        self._reader: Engine | None = None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            path = self.engine.url.database
+            if path and path != ":memory:":
+                # One plain sqlite3 connection for `read` on the event loop's thread.
+                self._reader = create_engine(self.engine.url.set(drivername="sqlite+pysqlite"), pool_size=1,
+                                             max_overflow=0, connect_args={"check_same_thread": False})  # fmt: skip
+                event.listen(self._reader, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -53,6 +62,22 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work`, which only reads, on a connection of its own and return what it returns.
+
+        On SQLite it runs right here on the event loop: a read in WAL mode never waits for a writer, and the
+        few hundred microseconds of a point lookup cost less than aiosqlite's thread hand-offs (four per
+        statement, plus the pool's), which were a quarter of the bot's time per update. Elsewhere it goes
+        through the async engine as usual.
+        """
+        if self._reader is not None:
+            with self._reader.connect() as connection:
+                return work(connection)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(work)
+
     async def dispose(self) -> None:
         """Close all connections."""
         await self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.models import Deadline
 
-_FOR_PROGRAM = (  # built once: it runs on every /status
+_FOR_PROGRAM = (  # built once: recommender invitations check it
     select(Deadline)
     .where(
         Deadline.round_id == bindparam("round_id"),
@@ -26,18 +26,9 @@ async def deadlines_for(session: AsyncSession, round_id: str, program_id: int) -
     return list(rows)
 
 
-_FOR_ROUNDS = select(Deadline).where(Deadline.round_id.in_(bindparam("round_ids", expanding=True))).order_by(Deadline.due_at)
-
-
-async def deadlines_for_many(
-    session: AsyncSession, programs: set[tuple[str, int]]
-) -> dict[tuple[str, int], list[Deadline]]:
-    """`deadlines_for` of several (round, program) pairs, in one query."""
-    rows = list(await session.scalars(_FOR_ROUNDS, {"round_ids": sorted({round_id for round_id, _ in programs})}))
-    return {
-        (round_id, program_id): [d for d in rows if d.round_id == round_id and d.program_id in (None, program_id)]
-        for round_id, program_id in programs
-    }
+def of_program(deadlines: Iterable[Deadline], round_id: str, program_id: int) -> list[Deadline]:
+    """Of a round's dates (by due time), those that apply to this program: what `deadlines_for` reads."""
+    return [d for d in deadlines if d.round_id == round_id and d.program_id in (None, program_id)]
 
 
 def pick(deadlines: Iterable[Deadline], kind: str) -> Deadline | None:

@@ -7,12 +7,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import BindParameter, Row, bindparam, select
+from sqlalchemy import BindParameter, Connection, Row, bindparam, select
+from sqlalchemy.orm import Session
 
 from workflows.batching import Coalescer
 from workflows.clock import to_local
 from workflows.context import Context
-from workflows.deadlines import deadlines_for, deadlines_for_many, is_past, pick
+from workflows.deadlines import is_past, of_program, pick
 from workflows.models import (
     Applicant,
     Deadline,
@@ -111,8 +112,10 @@ def days_left(due: datetime, now: datetime) -> int:
     return (to_local(due).date() - to_local(now).date()).days
 
 
-# Built once: /status runs these on every request, and building a statement costs more than running it.
-_HEAD_COLUMNS = (
+# Built once: /status runs these on every request, and building a statement costs more than running it. They
+# read many registrations at once: the reports asked for by concurrent updates are read together.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_HEADS = (
     select(
         Registration.id, Registration.serial, Registration.round_id, Registration.program_id,
         Registration.review_result, Registration.review_note, Applicant.name, Round.name_zh.label("round_zh"),
@@ -124,47 +127,24 @@ _HEAD_COLUMNS = (
     .join(Program, Program.id == Registration.program_id)
     .join(Round, Round.id == Registration.round_id)
     .outerjoin(Payment, Payment.registration_id == Registration.id)
+    .where(Registration.id.in_(_IDS))
 )  # fmt: skip
-_HEAD = _HEAD_COLUMNS.where(Registration.id == bindparam("registration_id"))
 _ITEMS = (
-    select(UploadItem, Upload)
-    .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == bindparam("registration_id")))
-    .where(UploadItem.program_id == bindparam("program_id"))
-    .order_by(UploadItem.position)
-)
-_RECOMMENDERS = (
-    select(Recommender).where(Recommender.registration_id == bindparam("registration_id")).order_by(Recommender.id)
-)
-# The same for many registrations at once.
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_HEADS = _HEAD_COLUMNS.where(Registration.id.in_(_IDS))
-_ITEMS_MANY = (
     select(Registration.id, UploadItem, Upload)
     .join(UploadItem, UploadItem.program_id == Registration.program_id)
     .outerjoin(Upload, (Upload.item_code == UploadItem.code) & (Upload.registration_id == Registration.id))
     .where(Registration.id.in_(_IDS))
     .order_by(Registration.id, UploadItem.position)
 )
-_RECOMMENDERS_MANY = (
+_RECOMMENDERS = (
     select(Recommender).where(Recommender.registration_id.in_(_IDS)).order_by(Recommender.registration_id, Recommender.id)
 )
+_DEADLINES = select(Deadline).where(Deadline.round_id.in_(bindparam("round_ids", expanding=True))).order_by(Deadline.due_at)
 
 
 async def status_report(ctx: Context, registration_id: int) -> StatusReport | None:
-    """Build the report; None if there is no such registration. Authorisation is the caller's job.
-
-    Four small queries (registration with its joins, items with uploads, recommenders, dates): the report is
-    asked for on every /status, so it avoids loading whole object graphs.
-    """
-    now = ctx.clock.now()
-    async with ctx.db.sessions() as session:
-        head = (await session.execute(_HEAD, {"registration_id": registration_id})).one_or_none()
-        if head is None:
-            return None
-        items = (await session.execute(_ITEMS, {"registration_id": registration_id, "program_id": head.program_id})).all()
-        recs = list(await session.scalars(_RECOMMENDERS, {"registration_id": registration_id}))
-        dates = await deadlines_for(session, head.round_id, head.program_id)
-    return _report(head, [(i, u) for i, u in items], recs, dates, now)
+    """Build the report; None if there is no such registration. Authorisation is the caller's job."""
+    return (await ctx.db.read(partial(_read_reports, [registration_id], ctx.clock.now()))).get(registration_id)
 
 
 class StatusReports:
@@ -181,24 +161,29 @@ class StatusReports:
         return await self._coalescer(registration_id)
 
     async def _read_many(self, ids: list[int]) -> list[StatusReport | None]:
-        if len(ids) == 1:
-            return [await status_report(self.ctx, ids[0])]
-        now = self.ctx.clock.now()
-        unique = sorted(set(ids))
-        items: dict[int, list[tuple[UploadItem, Upload | None]]] = {i: [] for i in unique}
-        recs: dict[int, list[Recommender]] = {i: [] for i in unique}
-        async with self.ctx.db.sessions() as session:
-            heads = {row.id: row for row in (await session.execute(_HEADS, {"ids": unique})).all()}
-            for registration_id, item, upload in (await session.execute(_ITEMS_MANY, {"ids": unique})).all():
-                items[registration_id].append((item, upload))
-            for rec in await session.scalars(_RECOMMENDERS_MANY, {"ids": unique}):
-                recs[rec.registration_id].append(rec)
-            dates = await deadlines_for_many(session, {(h.round_id, h.program_id) for h in heads.values()})
-        reports = {
-            i: _report(head, items[i], recs[i], dates[head.round_id, head.program_id], now)
-            for i, head in heads.items()
-        }
+        reports = await self.ctx.db.read(partial(_read_reports, sorted(set(ids)), self.ctx.clock.now()))
         return [reports.get(i) for i in ids]
+
+
+def _read_reports(ids: list[int], now: datetime, connection: Connection) -> dict[int, StatusReport]:
+    """The reports of these registrations, in four small queries whatever their number (registrations with
+    their joins, items with uploads, recommenders, dates): no whole object graphs."""
+    items: dict[int, list[tuple[UploadItem, Upload | None]]] = {i: [] for i in ids}
+    recs: dict[int, list[Recommender]] = {i: [] for i in ids}
+    with Session(connection) as session:
+        heads = {row.id: row for row in session.execute(_HEADS, {"ids": ids}).all()}
+        if not heads:
+            return {}
+        for registration_id, item, upload in session.execute(_ITEMS, {"ids": ids}):
+            items[registration_id].append((item, upload))
+        for rec in session.scalars(_RECOMMENDERS, {"ids": ids}):
+            recs[rec.registration_id].append(rec)
+        rounds = sorted({h.round_id for h in heads.values()})
+        dates = list(session.scalars(_DEADLINES, {"round_ids": rounds}))
+    return {
+        i: _report(head, items[i], recs[i], of_program(dates, head.round_id, head.program_id), now)
+        for i, head in heads.items()
+    }
 
 
 def _report(head: Row[Any, *tuple[Any, ...]], items: list[tuple[UploadItem, Upload | None]], recs: list[Recommender],
