@@ -173,16 +173,37 @@ def calibrate(
     3. The brochure-quote threshold: the lowest that loses nothing on dev.
 
     `weight_grid` replaces the grid of step 1 (`--keep-weights` passes the current weights alone).
+
+    The logistic confidence is fitted as if scope.yaml's off_topics and incidental lists were empty: the lists
+    were written from the dev questions the matcher got wrong, so with them the out-of-scope questions left
+    for the fit are the easy ones, and held-out questions about subjects nobody listed look nothing like
+    them. Without the lists the fit learns from every out-of-scope dev question, the way a new subject
+    meets the matcher. The thresholds are then chosen on the real answers (lists included).
     """
+    bare = kb.without_subject_lists()
+    # The questions a list routes to "unsure" (routing does not depend on the weights).
+    listed = [
+        isinstance(kb.decide(item.q, item.round), Answer) and isinstance(bare.decide(item.q, item.round), Decision)
+        for item in dev
+    ]
+
+    def rank(weights: MatchWeights) -> tuple[list[Answer | Decision], list[Answer | Decision]]:
+        """The decisions without the lists (to fit on) and with them (to choose thresholds on)."""
+        bare_decisions = [bare.decide(item.q, item.round, weights=weights) for item in dev]
+        real = [Answer("unsure", "", "zh") if hit else d for d, hit in zip(bare_decisions, listed, strict=True)]
+        return bare_decisions, real
+
     shortlist: list[tuple[float, Calibration]] = []
     for weights in weight_grid or _weight_grid():
-        decisions = [kb.decide(item.q, item.round, weights=weights) for item in dev]
-        fitted = _fit(kb, dev, decisions).model_copy(update={"weights": weights, "passage": 2.0, "ambiguity": 1.0})
+        bare_decisions, decisions = rank(weights)
+        fitted = _fit(kb, dev, bare_decisions).model_copy(
+            update={"weights": weights, "passage": 2.0, "ambiguity": 1.0}
+        )
         shortlist.append(_best_threshold(kb, dev, decisions, [fitted]))
     shortlist.sort(key=lambda vc: vc[0], reverse=True)
     best: tuple[float, Calibration, list[Answer | Decision]] = (-1.0, Calibration(), [])
     for _, fitted in shortlist[:FINALISTS]:
-        decisions = [kb.decide(item.q, item.round, weights=fitted.weights) for item in dev]
+        _, decisions = rank(fitted.weights)
         variants = [
             fitted.model_copy(update={"ambiguity": ambiguity, "min_score": min_score, "max_unknown": max_unknown})
             for ambiguity in (0.05, 0.1, 0.2, 0.3, 1.0)
@@ -322,6 +343,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --calibrate: keep the matcher's weights, refit only the confidence and thresholds",
     )
     parser.add_argument("--dev-only", action="store_true", help="measure the dev split only (while tuning)")
+    parser.add_argument(
+        "--without-lists", action="store_true",
+        help="ignore scope.yaml's off_topics and incidental lists: how the matcher's features alone do",
+    )
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -339,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_calibration(calibration)
         print(f"calibration written to {CALIBRATION_FILE}: {calibration.model_dump()}")
         kb = load_knowledge()
+    if args.without_lists:
+        kb = kb.without_subject_lists()
 
     baselines: list[Baseline] = [WRatioBaseline(kb), BM25Baseline(kb)]
     for baseline in baselines:

@@ -132,6 +132,7 @@ class KnowledgeBase:
         self._never = alternation(
             normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics, *scope.incidental)
         )
+        self._refuse = alternation(normalizer.fold(phrase) for phrase in scope.refuse)
         self._others_data = others_data_pattern(scope, normalizer.fold)
         # "北護的二技", "東華大學碩專班": an unknown name right before a programme or ending a school's name.
         programme = alternation(normalizer.fold(w) for w in (*scope.programmes, *scope.school_words)).pattern
@@ -140,6 +141,10 @@ class KnowledgeBase:
         # whether the knowledge base knows the subject ("黃金現在多少錢" knows 多少錢, not 黃金).
         self._question_tokens = frozenset(
             token for word in normalizer.question_words for token, _ in normalizer.analyze(word).tokens
+        )
+        # The same words inside a run of Chinese ("宿舍有沒有空調"): their characters are not subject either.
+        self._question_cjk = alternation(
+            w for w in (normalizer.fold(word) for word in normalizer.question_words) if is_cjk(w)
         )
         # English words of daily life (mom, tomorrow, max) say nothing about the subject either: no brochure uses
         # them, yet they must not make a question unsure as an unknown English word does.
@@ -153,6 +158,17 @@ class KnowledgeBase:
         self._everyday_bigrams = frozenset(w[i : i + 2] for w in everyday_cjk for i in range(len(w) - 1))
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
+
+    def without_subject_lists(self) -> KnowledgeBase:
+        """A copy that ignores `off_topics` and `incidental` (the refusals stay).
+
+        The evaluation uses it to see how well the matcher's own features tell an uncovered subject: a new
+        subject, one nobody has listed yet, meets only those.
+        """
+        copy = object.__new__(KnowledgeBase)
+        copy.__dict__.update(self.__dict__)
+        copy._never = self._refuse
+        return copy
 
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id (KeyError if none)."""
@@ -300,10 +316,15 @@ class KnowledgeBase:
             for i in range(len(run) - 1):
                 if run[i : i + 2] in known or run[i : i + 2] in self._question_tokens:
                     explained[i] = explained[i + 1] = True
-            everyday = [False] * len(run)
+            everyday = [False] * len(run)  # not subject unless an entry explains them
             for match in self._everyday_cjk.finditer(run):
                 everyday[match.start() : match.end()] = [True] * (match.end() - match.start())
-            for char, ok, daily in zip(run, explained, everyday, strict=True):
+            asking = [False] * len(run)  # question words (有沒有 in 宿舍有沒有空調): never subject
+            for match in self._question_cjk.finditer(run):
+                asking[match.start() : match.end()] = [True] * (match.end() - match.start())
+            for char, ok, daily, ask in zip(run, explained, everyday, asking, strict=True):
+                if ask:
+                    continue
                 if ok or (char not in FUNCTION_CHARACTERS and not daily):
                     total += 1
                     missing += not ok
@@ -333,7 +354,7 @@ class KnowledgeBase:
             or decision.unknown > calibration.max_unknown
             or len(decision.unknown_words) > calibration.max_unknown_words
         ):
-            return self._fallback(decision, confidence, calibration.passage)
+            return self._fallback(decision, confidence, calibration.passage, calibration.max_unknown)
         best = ranked[0].entry
         # The answer depends on the round when, in another round, the same topic scores close to the best and
         # would be answered with confidence on its own; a question naming something only one round has
@@ -358,10 +379,15 @@ class KnowledgeBase:
             confidence=confidence, sources=(best.source.model_dump(),), topic=best.topic,
         )
 
-    def _fallback(self, decision: Decision, confidence: float, passage_threshold: float) -> Answer:
+    def _fallback(
+        self, decision: Decision, confidence: float, passage_threshold: float, max_unknown: float = 1.0
+    ) -> Answer:
         lang = decision.lang
         # A question without one subject word that any entry or brochure uses has nothing to quote either.
-        hit = self.passages.best(decision.analysis, decision.rounds) if decision.unknown < 1.0 else None
+        # Nor has one whose subject is mostly unknown, or names a Latin-script word no text uses: a paragraph may
+        # well contain the question's other words, and both characters of an unknown bigram (校車).
+        quotable = decision.unknown < 1.0 and decision.unknown <= max_unknown and not decision.unknown_words
+        hit = self.passages.best(decision.analysis, decision.rounds) if quotable else None
         if hit and hit.coverage >= passage_threshold:
             passage = hit.passage
             title = self._rounds_by_id[passage.round].name(lang)
