@@ -34,7 +34,8 @@ def build_bot(token: str, api_base: str | None = None) -> Bot:
 
 
 def build_dispatcher(deps: BotDeps, storage: BaseStorage) -> Dispatcher:
-    """Routers in order: staff first, then the applicant features (private chats only), free text last."""
+    """Routers in order: free-text questions outside a conversation (the commonest update) first, then staff,
+    then the applicant features (private chats only), the remaining free text last."""
     dp = Dispatcher(storage=storage, deps=deps, disable_fsm=True)
     dp.update.outer_middleware(UpdateContextMiddleware(deps, dp.fsm))
     private = Router(name="private")
@@ -42,7 +43,7 @@ def build_dispatcher(deps: BotDeps, storage: BaseStorage) -> Dispatcher:
     private.callback_query.filter(PrivateChat())
     private.include_routers(start.build(), serial.build(), login.build(), status.build(), recommenders.build(),
                             reminders.build(), faq.build())  # fmt: skip
-    dp.include_routers(membership.build(), staff.build(), private)
+    dp.include_routers(faq.build_questions(), membership.build(), staff.build(), private)
     return dp
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.callbacks import AskStaff, RoundPick, Vote
 from bot.deps import BotDeps
-from bot.filters import PlainText, SlashCommand
+from bot.filters import InStaffChat, PlainText, PrivateChat, SlashCommand
 from bot.routers.status import send_status
 from bot.texts import t
 from knowledge import Answer
@@ -101,6 +102,15 @@ async def ask_staff(query: CallbackQuery, callback_data: AskStaff, deps: BotDeps
         await attach_staff_message(deps.ctx, handoff.id, posted.message_id)
     await query.answer()
     await query.message.answer(t(lang, "handoff_done"))
+
+def build_questions() -> Router:
+    """Free text outside any conversation, in a private chat other than the staff chat: always a question. This
+    router goes first, so the commonest update skips every other router's filters; text typed during a
+    conversation goes to that conversation's handlers, and `build`'s catch-all takes what none of them wants."""
+    router = Router(name="questions")
+    router.message.register(question, PlainText(), StateFilter(None), PrivateChat(), ~InStaffChat())
+    return router
+
 
 def build() -> Router:
     """A fresh router with this feature's handlers (a router can be attached only once)."""
