@@ -101,3 +101,82 @@ def test_personal_question_is_routed_not_answered(fixture_kb: KnowledgeBase) -> 
     simplified = fixture_kb.ask("我缴费了没", lang="en")  # folded to Traditional before the patterns
     assert (simplified.status, simplified.personal_kind) == ("personal", "payment")
     assert "verify your identity" in simplified.answer
+
+
+# The shape, not the words: an owner (first person, the office as receiver, or an implied "mine" when a step
+# of one's own process is checked), a question about a state, and no how / when / may-I.
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("我的報名費你們收到了嗎", "payment"),
+        ("報名費繳了 有收到嗎", "payment"),  # implied subject: nobody asks that about a stranger
+        ("學費匯過去了 你們那邊入帳了沒", "payment"),
+        ("did you guys get my money", "payment"),
+        ("have you received my transfer yet", "payment"),
+        ("我的推薦函老師送出了沒", "recommenders"),
+        ("推薦信交了沒", "recommenders"),
+        ("has my referee sent the letter", "recommenders"),
+        ("我有沒有被錄取", "review"),
+        ("我是備取還是正取", "review"),
+        ("我是不是沒上", "review"),
+        ("我的面試過了嗎", "review"),
+        ("was i accepted", "review"),
+        ("am i on the waiting list", "review"),
+        ("did i get in", "review"),
+        ("我的身分證影本有傳成功嗎", "uploads"),
+        ("我還缺幾份文件沒交", "uploads"),
+        ("為什麼我的檔案一直上傳失敗", "uploads"),
+        ("were my photos uploaded", "uploads"),
+        ("我的准考證號是幾號", "serial"),
+        ("可以幫我查我的報名序號嗎", "serial"),  # 可以 asks us to look it up, not whether it is allowed
+        ("我到底報名成功了沒 東西都填完了", "status"),  # the kind of the clause with the question
+        ("我現在進行到哪一步了", "status"),
+        ("is my registration done or not", "status"),
+        ("我的報名狀態是什麼", "status"),
+    ],
+)
+def test_shapes_of_personal_questions(question: str, kind: str) -> None:
+    assert personal_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我要怎麼繳報名費",
+        "我可以找誰當推薦人",
+        "我忘記密碼了怎麼辦",
+        "我要上傳哪些檔案",
+        "我的照片要多大",
+        "我也要傳畢業證書嗎",  # obligation (要 V 嗎), not a state
+        "上傳完要按送出嗎",
+        "只填了資料這樣算報名成功了嗎",  # what counts as what: a rule
+        "有顯示上傳時間就代表成功了嗎",
+        "我如果沒錄取可以申請複查嗎",
+        "繳費後多久會入帳",
+        "我錄取了會通知我嗎",
+        "我想知道我朋友有沒有考上",  # someone else's result
+        "how do i know if my payment went through",
+        "can i pay with my credit card",
+        "when will i know whether i passed",
+        "what should i do if my upload fails",
+        "do i need two recommenders",
+        "does that mean my registration is complete",
+        "can you tell me a joke",
+    ],
+)
+def test_how_to_questions_stay_general(question: str) -> None:
+    assert personal_kind(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [
+        ("我的推荐信交了没", "personal"),  # Simplified: folded to Traditional before the patterns
+        ("我有没有被录取", "personal"),
+        ("did you receive my payment", "personal"),
+        ("我要怎么缴费", "answered"),
+    ],
+)
+def test_shapes_through_the_knowledge_base(fixture_kb: KnowledgeBase, question: str, status: str) -> None:
+    answer = fixture_kb.ask(question)
+    assert (answer.status == "personal") == (status == "personal")
