@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.batching import Coalescer
@@ -77,10 +78,14 @@ class QuestionLog:
 
     async def _insert_many(self, batch: list[AskedQuestion]) -> list[int]:
         now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as session:
-            if len(batch) == 1:
-                return [await add_question(session, batch[0], now)]
-            return list((await session.scalars(_INSERT_MANY, [asked.row(now) for asked in batch])).all())
+        rows = [asked.row(now) for asked in batch]
+        return await self.ctx.db.write(partial(_insert_rows, rows))
+
+
+def _insert_rows(rows: list[dict[str, object]], connection: Connection) -> list[int]:
+    if len(rows) == 1:
+        return [connection.execute(_INSERT, rows[0]).scalar_one()]
+    return list(connection.execute(_INSERT_MANY, rows).scalars())
 
 
 async def vote(ctx: Context, question_id: int, asker: str, value: int) -> bool:
