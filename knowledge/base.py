@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from knowledge import texts
 from knowledge.answer import Answer
+from knowledge.answer_types import answers, given, wanted
 from knowledge.entries import Entry
 from knowledge.forms import asks_past_statistics, is_opinion, without_arithmetic, without_chat
 from knowledge.loader import (
@@ -107,6 +108,9 @@ class Decision:
     # meets the entries on 學校) but leave most of their subject unexplained; counting characters rather than
     # bigrams keeps the seams between two known words (報到|那天) from counting twice.
     uncovered: float = 0.0
+    # The kinds of fact the question asks for (money, a duration, a date, a place, a count, a phone number:
+    # see knowledge/answer_types.py); an answer giving none of them is about another question.
+    wants: frozenset[str] = frozenset()
 
 
 class KnowledgeBase:
@@ -158,6 +162,9 @@ class KnowledgeBase:
         self._everyday_bigrams = frozenset(w[i : i + 2] for w in everyday_cjk for i in range(len(w) - 1))
         self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
         self._by_id = {e.id: e for e in self.entries}
+        # The kinds of fact each entry's answer gives (an amount, a date ...), for the answer-type check: read
+        # on first use (about 0.3 ms an entry), so loading does not pay for entries no typed question meets.
+        self._gives: dict[str, frozenset[str]] = {}
 
     def without_subject_lists(self) -> KnowledgeBase:
         """A copy that ignores `off_topics` and `incidental` (the refusals stay).
@@ -229,12 +236,15 @@ class KnowledgeBase:
         ranked = tuple(self.matcher.rank(analysis, rounds, weights or self.calibration.weights, limit=RANKED))
         unknown = self._unknown_share(analysis)
         words = self._unknown_words(analysis)
+        wants = wanted(analysis.folded)
         if not ranked:
-            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown, words, 1.0)
+            return Decision(lang, rounds, analysis, ranked, 0.0, 0.0, unknown, words, 1.0, wants)
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
         uncovered = self._uncovered(analysis, self.matcher.entry_tokens(best.entry.id))
-        return Decision(lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered)
+        return Decision(
+            lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered, wants
+        )
 
     def _without_everyday(self, analysis: Analysis) -> Analysis:
         """The analysis without the tokens of everyday words (我媽, 那天, 上班) that no entry's question uses.
@@ -356,6 +366,10 @@ class KnowledgeBase:
         ):
             return self._fallback(decision, confidence, calibration.passage, calibration.max_unknown)
         best = ranked[0].entry
+        if decision.wants and not answers(decision.wants, self._answer_gives(best)):
+            # The question asks for a kind of fact (幾分鐘, 多少錢, where) the entry's answer does not give: it
+            # is about the same words but another question ("面試幾分鐘" against the interview's date).
+            return self._fallback(decision, confidence, calibration.passage, calibration.max_unknown)
         # The answer depends on the round when, in another round, the same topic scores close to the best and
         # would be answered with confidence on its own; a question naming something only one round has
         # (a department, a form) scores clearly lower elsewhere.
@@ -379,6 +393,12 @@ class KnowledgeBase:
             confidence=confidence, sources=(best.source.model_dump(),), topic=best.topic,
         )
 
+    def _answer_gives(self, entry: Entry) -> frozenset[str]:
+        kinds = self._gives.get(entry.id)
+        if kinds is None:
+            kinds = self._gives[entry.id] = given(f"{entry.answer.zh}\n{entry.answer.en}")
+        return kinds
+
     def _fallback(
         self, decision: Decision, confidence: float, passage_threshold: float, max_unknown: float = 1.0
     ) -> Answer:
@@ -388,7 +408,10 @@ class KnowledgeBase:
         # well contain the question's other words, and both characters of an unknown bigram (校車).
         quotable = decision.unknown < 1.0 and decision.unknown <= max_unknown and not decision.unknown_words
         hit = self.passages.best(decision.analysis, decision.rounds) if quotable else None
-        if hit and hit.coverage >= passage_threshold:
+        if (
+            hit and hit.coverage >= passage_threshold
+            and (not decision.wants or answers(decision.wants, given(hit.passage.text)))
+        ):
             passage = hit.passage
             title = self._rounds_by_id[passage.round].name(lang)
             text = texts.quote_text(lang, quote(passage.text), title, passage.section)
