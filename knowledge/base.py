@@ -254,9 +254,7 @@ class KnowledgeBase:
         """
         daily: set[str] = set()
         for run in runs(analysis.text):
-            marks = [False] * len(run)
-            for match in self._everyday_cjk.finditer(run):
-                marks[match.start() : match.end()] = [True] * (match.end() - match.start())
+            marks = matched(self._everyday_cjk, run)
             # The word's characters and bigrams, and the seams with its neighbours (天我 in 那天我沒空).
             daily.update(ch for ch, mark in zip(run, marks, strict=True) if mark)
             daily.update(run[i : i + 2] for i in range(len(run) - 1) if marks[i] or marks[i + 1])
@@ -326,12 +324,8 @@ class KnowledgeBase:
             for i in range(len(run) - 1):
                 if run[i : i + 2] in known or run[i : i + 2] in self._question_tokens:
                     explained[i] = explained[i + 1] = True
-            everyday = [False] * len(run)  # not subject unless an entry explains them
-            for match in self._everyday_cjk.finditer(run):
-                everyday[match.start() : match.end()] = [True] * (match.end() - match.start())
-            asking = [False] * len(run)  # question words (有沒有 in 宿舍有沒有空調): never subject
-            for match in self._question_cjk.finditer(run):
-                asking[match.start() : match.end()] = [True] * (match.end() - match.start())
+            everyday = matched(self._everyday_cjk, run)  # not subject unless an entry explains them
+            asking = matched(self._question_cjk, run)  # question words (有沒有 in 宿舍有沒有空調): never subject
             for char, ok, daily, ask in zip(run, explained, everyday, asking, strict=True):
                 if ask:
                     continue
@@ -422,6 +416,14 @@ class KnowledgeBase:
             )
         hesitated = tuple(s.entry.id for s in decision.ranked[:3])
         return Answer("unsure", "", lang, confidence=confidence, candidates=hesitated)
+
+
+def matched(pattern: re.Pattern[str], text: str) -> list[bool]:
+    """For each character of `text`, whether a match of `pattern` covers it."""
+    marks = [False] * len(text)
+    for match in pattern.finditer(text):
+        marks[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return marks
 
 
 def others_data_pattern(scope: Scope, fold: Callable[[str], str]) -> re.Pattern[str]:
