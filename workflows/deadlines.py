@@ -5,29 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.models import Deadline
 
-_FOR_PROGRAM = (  # built once: recommender invitations check it
-    select(Deadline)
-    .where(
-        Deadline.round_id == bindparam("round_id"),
-        or_(Deadline.program_id.is_(None), Deadline.program_id == bindparam("program_id")),
-    )
-    .order_by(Deadline.due_at)
-)
+# Built once: /status and recommender invitations read it on every request.
+FOR_ROUNDS = select(Deadline).where(Deadline.round_id.in_(bindparam("round_ids", expanding=True))).order_by(Deadline.due_at)
 
 
 async def deadlines_for(session: AsyncSession, round_id: str, program_id: int) -> list[Deadline]:
     """The round's dates that apply to this program (round-wide ones and the program's own), by due time."""
-    rows = await session.scalars(_FOR_PROGRAM, {"round_id": round_id, "program_id": program_id})
-    return list(rows)
+    return of_program(await session.scalars(FOR_ROUNDS, {"round_ids": [round_id]}), round_id, program_id)
 
 
 def of_program(deadlines: Iterable[Deadline], round_id: str, program_id: int) -> list[Deadline]:
-    """Of a round's dates (by due time), those that apply to this program: what `deadlines_for` reads."""
+    """Of rounds' dates (by due time), those that apply to this program: round-wide ones and its own."""
     return [d for d in deadlines if d.round_id == round_id and d.program_id in (None, program_id)]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from workflows.batching import Coalescer
 from workflows.clock import to_local
 from workflows.context import Context
-from workflows.deadlines import is_past, of_program, pick
+from workflows.deadlines import FOR_ROUNDS, is_past, of_program, pick
 from workflows.models import (
     Applicant,
     Deadline,
@@ -139,7 +139,6 @@ _ITEMS = (
 _RECOMMENDERS = (
     select(Recommender).where(Recommender.registration_id.in_(_IDS)).order_by(Recommender.registration_id, Recommender.id)
 )
-_DEADLINES = select(Deadline).where(Deadline.round_id.in_(bindparam("round_ids", expanding=True))).order_by(Deadline.due_at)
 
 
 async def status_report(ctx: Context, registration_id: int) -> StatusReport | None:
@@ -179,7 +178,7 @@ def _read_reports(ids: list[int], now: datetime, connection: Connection) -> dict
         for rec in session.scalars(_RECOMMENDERS, {"ids": ids}):
             recs[rec.registration_id].append(rec)
         rounds = sorted({h.round_id for h in heads.values()})
-        dates = list(session.scalars(_DEADLINES, {"round_ids": rounds}))
+        dates = list(session.scalars(FOR_ROUNDS, {"round_ids": rounds}))
     return {
         i: _report(head, items[i], recs[i], of_program(dates, head.round_id, head.program_id), now)
         for i, head in heads.items()
