@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import heapq
 import math
-from array import array
-from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import itemgetter, mul
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 from knowledge.entries import Entry
 from knowledge.normalize import Analysis, is_unigram
 from knowledge.rounds import ALL_ROUNDS
+from knowledge.token_index import RowLabels, TokenIndex
 
 Vector = dict[str, float]
 SHORTLIST = 30
@@ -58,24 +56,13 @@ class Scored:
     answer_cover: float
 
 
-@dataclass(frozen=True)
-class _Variant:
-    entry_index: int
-    text: str
-    vector: Vector
-    norm: float
-
-
 class IdfTable:
     """Inverse document frequencies; a token never seen gets the highest weight."""
 
-    def __init__(self, documents: Sequence[Collection[str]]) -> None:
-        counts: dict[str, int] = defaultdict(int)
-        for tokens in documents:
-            for token in set(tokens):
-                counts[token] += 1
-        total = len(documents)
-        self._idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in counts.items()}
+    def __init__(self, documents: TokenIndex) -> None:
+        # A token's document frequency is the length of its postings.
+        total = documents.size
+        self._idf = {t: math.log((total + 1) / (n + 0.5)) for t, n in documents.frequencies().items()}
         self.unseen = math.log((total + 1) / 0.5)
 
     def __call__(self, token: str) -> float:
@@ -94,16 +81,6 @@ class IdfTable:
 def norm(vector: Vector) -> float:
     """Euclidean length of a sparse vector."""
     return math.sqrt(sum(v * v for v in vector.values())) or 1.0
-
-
-def postings(token_sets: Sequence[Collection[str]]) -> dict[str, array[int]]:
-    """Token -> the positions of the sets that contain it, in order."""
-    # Arrays of machine integers: a list holds a pointer to an int object per posting (the bot's memory budget).
-    index: dict[str, array[int]] = defaultdict(lambda: array("I"))
-    for position, tokens in enumerate(token_sets):
-        for token in tokens:
-            index[token].append(position)
-    return dict(index)
 
 
 class Matcher:
@@ -127,24 +104,25 @@ class Matcher:
             question_tokens[i] | {t for text in (e.answer.zh, e.answer.en) for t, _ in analyze_text(text).tokens}
             for i, e in enumerate(self.entries)
         ]
-        self.idf = IdfTable(question_tokens)
+        self._question_index = TokenIndex(question_tokens)
+        self.idf = IdfTable(self._question_index)
         self._entry_tokens = {e.id: frozenset(tokens) for e, tokens in zip(self.entries, answer_tokens, strict=True)}
-        self._question_index = postings(question_tokens)
-        self._answer_index = postings(answer_tokens)
-        self._variants: list[_Variant] = []
-        self._variant_rounds: list[str] = []  # each variant's round, for filtering candidates cheaply
-        # Per token: the variants' positions and weights, as two arrays (compact; see postings).
-        variant_index: dict[str, tuple[array[int], array[float]]] = defaultdict(lambda: (array("I"), array("d")))
-        for index, analysis in analysed:
-            vector = self.idf.vector(analysis)
-            position = len(self._variants)
-            self._variants.append(_Variant(index, analysis.text, vector, norm(vector)))
-            self._variant_rounds.append(self.entries[index].round)
-            for token, value in vector.items():
-                positions, weights = variant_index[token]
-                positions.append(position)
-                weights.append(value)
-        self._variant_index = dict(variant_index)
+        self._entry_rounds = RowLabels(e.round for e in self.entries)
+        self._answer_index = TokenIndex(answer_tokens)
+        norms: list[float] = []
+
+        def vectors() -> Iterator[Vector]:
+            # One variant's vector at a time: all of them at once would raise the process's peak memory.
+            for _, analysis in analysed:
+                vector = self.idf.vector(analysis)
+                norms.append(norm(vector))
+                yield vector
+
+        self._variant_index = TokenIndex(vectors())
+        self._variant_norms = np.array(norms)
+        self._variant_entries = [index for index, _ in analysed]
+        self._variant_texts = [analysis.text for _, analysis in analysed]
+        self._variant_rounds = RowLabels(self.entries[index].round for index, _ in analysed)
 
     def knows(self, token: str) -> bool:
         """Whether any entry (question or answer) contains `token`."""
@@ -175,60 +153,37 @@ class Matcher:
         # Candidates come from words and bigrams (short posting lists); single characters only refine the
         # exact cosine of the candidates, unless the question has nothing else.
         cover_vector = {t: v for t, v in vector.items() if not is_unigram(t)} or vector
-        partial: dict[int, float] = defaultdict(float)
-        for token, value in cover_vector.items():
-            postings = self._variant_index.get(token)
-            if postings is None:
-                continue
-            for position, weight in zip(*postings, strict=True):
-                partial[position] += value * weight
-        if rounds is None:
-            allowed: Collection[tuple[int, float]] = partial.items()
-        else:
-            wanted, variant_rounds = {ALL_ROUNDS, *rounds}, self._variant_rounds
-            allowed = [(p, d) for p, d in partial.items() if variant_rounds[p] in wanted]
-        # `partial` is already the dot product over the cover tokens; the single characters are added here.
-        # (map over C functions rather than a generator: this runs 150 times per question.)
-        rest_tokens = [t for t in vector if t not in cover_vector]
-        rest_values = [vector[t] for t in rest_tokens]
+        wanted = None if rounds is None else {ALL_ROUNDS, *rounds}
+        allowed = None if wanted is None else self._variant_rounds.mask(wanted)
+        shortlist, dots = self._variant_index.reached(cover_vector).top(VARIANT_SHORTLIST, allowed)
+        # The dot products so far are over the cover tokens; the single characters are added here.
+        dot = np.array(dots)
+        rest = {t: v for t, v in vector.items() if t not in cover_vector}
+        if rest:
+            dot += self._variant_index.sums(rest)[shortlist]
+        cosines = (dot / (q_norm * self._variant_norms[shortlist])).tolist()
         best_variant: dict[int, tuple[float, int]] = {}
-        for position, dot in heapq.nlargest(VARIANT_SHORTLIST, allowed, key=itemgetter(1)):
-            variant = self._variants[position]
-            if rest_tokens:
-                dot += sum(map(mul, rest_values, map(variant.vector.get, rest_tokens, repeat(0.0))))
-            cosine = dot / (q_norm * variant.norm)
-            if cosine > best_variant.get(variant.entry_index, (-1.0, 0))[0]:
-                best_variant[variant.entry_index] = (cosine, position)
+        for position, cosine in zip(shortlist, cosines, strict=True):
+            entry_index = self._variant_entries[position]
+            if cosine > best_variant.get(entry_index, (-1.0, 0))[0]:
+                best_variant[entry_index] = (cosine, position)
         # Cover counts words and bigrams only: single characters are found in almost any long answer.
         cover_total = sum(cover_vector.values()) or 1.0
-        question_cover = self._cover(cover_vector, self._question_index)
-        answer_cover = self._cover(cover_vector, self._answer_index)
+        question_cover = self._question_index.sums(cover_vector).tolist()
+        answer_reached = self._answer_index.reached(cover_vector)
+        answer_cover = answer_reached.sums.tolist()
         candidates = set(heapq.nlargest(SHORTLIST, best_variant, key=lambda i: best_variant[i][0]))
-        candidates.update(
-            i for i in heapq.nlargest(SHORTLIST, answer_cover, key=answer_cover.__getitem__)
-            if rounds is None or self._round_ok(i, rounds)
-        )
+        round_ok = None if wanted is None else self._entry_rounds.mask(wanted)
+        candidates.update(i for i in answer_reached.top(SHORTLIST)[0] if round_ok is None or round_ok[i])
         scored = []
         for entry_index in candidates:
             cosine, position = best_variant.get(entry_index, (0.0, -1))
-            fuzzy = fuzz.ratio(question.text, self._variants[position].text) / 100.0 if position >= 0 else 0.0
-            q_cover = question_cover.get(entry_index, 0.0) / cover_total
-            a_cover = answer_cover.get(entry_index, 0.0) / cover_total
+            fuzzy = fuzz.ratio(question.text, self._variant_texts[position]) / 100.0 if position >= 0 else 0.0
+            q_cover = question_cover[entry_index] / cover_total
+            a_cover = answer_cover[entry_index] / cover_total
             score = (
                 weights.cosine * cosine + weights.fuzzy * fuzzy
                 + weights.question_cover * q_cover + weights.answer_cover * a_cover
             )
             scored.append(Scored(self.entries[entry_index], score, cosine, fuzzy, q_cover, a_cover))
         return heapq.nlargest(limit, scored, key=lambda s: s.score)
-
-    @staticmethod
-    def _cover(vector: Vector, index: dict[str, array[int]]) -> dict[int, float]:
-        covered: dict[int, float] = defaultdict(float)
-        for token, value in vector.items():
-            for entry_index in index.get(token, ()):
-                covered[entry_index] += value
-        return covered
-
-    def _round_ok(self, entry_index: int, rounds: Collection[str]) -> bool:
-        entry_round = self.entries[entry_index].round
-        return entry_round == ALL_ROUNDS or entry_round in rounds

@@ -6,15 +6,14 @@ all of the question is quoted, marked as a quote with its document and section.
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.matcher import IdfTable, postings
+from knowledge.matcher import IdfTable
 from knowledge.normalize import Analysis, is_cjk
+from knowledge.token_index import RowLabels, TokenIndex
 
 MAX_PASSAGE = 400
 MIN_PASSAGE = 20
@@ -91,12 +90,21 @@ class PassageIndex:
 
     def __init__(self, passages: list[Passage], analyze: Callable[[str], Analysis]) -> None:
         self.passages = tuple(passages)
-        # The heading is searched with the paragraph: "各線公車" is in the heading, not in the bus numbers.
-        token_sets = [frozenset(t for t, _ in analyze(f"{p.section}\n{p.text}").tokens) for p in self.passages]
-        # Only each passage's characters are looked at after indexing: kept as a string, a fraction of a set's size.
-        self._characters = ["".join(t for t in tokens if len(t) == 1) for tokens in token_sets]
-        self.idf = IdfTable(token_sets)
-        self._index = postings(token_sets)
+        characters: list[str] = []
+
+        def token_sets() -> Iterator[frozenset[str]]:
+            # One passage's tokens at a time: the sets of all of them at once would raise the peak memory.
+            # The heading is searched with the paragraph: "各線公車" is in the heading, not in the bus numbers.
+            for p in self.passages:
+                tokens = frozenset(t for t, _ in analyze(f"{p.section}\n{p.text}").tokens)
+                # Only the characters are looked at after indexing: kept as a string, a fraction of a set's size.
+                characters.append("".join(t for t in tokens if len(t) == 1))
+                yield tokens
+
+        self._index = TokenIndex(token_sets())
+        self._characters = characters
+        self._rounds = RowLabels(p.round for p in self.passages)
+        self.idf = IdfTable(self._index)
 
     def knows(self, token: str) -> bool:
         """Whether any passage contains `token`."""
@@ -124,14 +132,10 @@ class PassageIndex:
         total = sum(vector.values())
         if not total:
             return None
-        covered: dict[int, float] = defaultdict(float)
-        for token, value in vector.items():
-            for position in self._index.get(token, ()):
-                covered[position] += value
-        allowed = [(p, v) for p, v in covered.items() if rounds is None or self.passages[p].round in rounds]
+        allowed = None if rounds is None else self._rounds.mask(rounds)
         unseen = [(t, v) for t, v in vector.items() if t not in self._index and len(t) == 2 and is_cjk(t)]
         best: tuple[float, int] = (0.0, -1)
-        for position, value in heapq.nlargest(SHORTLIST, allowed, key=lambda pv: pv[1]):
+        for position, value in zip(*self._index.reached(vector).top(SHORTLIST, allowed), strict=True):
             characters = self._characters[position]
             value += sum(v for t, v in unseen if t[0] in characters and t[1] in characters)
             best = max(best, (value, position))
