@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
-from bot.shell import SHELL_USER
 from cli.common import demo_db_url, open_context, run_async, settings_or_exit
-from cli.shell import chat_in_terminal
+from cli.shell import chat_in_terminal, shell_user
 from workflows.demo import DEMO_NATIONAL_ID, load_demo
 from workflows.identity import mask_id
 
@@ -32,7 +31,7 @@ def demo() -> None:
 
 @run_async
 async def _run(url: str) -> None:
-    settings = settings_or_exit(admissions_db_url=url, admissions_demo=True, staff_telegram_ids=str(SHELL_USER))
+    settings = settings_or_exit(admissions_db_url=url, admissions_demo=True, staff_telegram_ids=str(shell_user()))
     async with open_context(settings) as ctx:
         summary = await load_demo(ctx)
     typer.echo(f"Demo store {url}: {summary.rounds} rounds, {summary.registrations} fictitious registrations.")
