@@ -17,7 +17,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiolimiter import AsyncLimiter
+
+from bot.rate_limit import RateLimiter
 
 SENDER_CALL: ContextVar[bool] = ContextVar("sender_call", default=False)
 PACED = (SendMessage, EditMessageText, EditMessageReplyMarkup)
@@ -31,7 +32,7 @@ def _paced(method: TelegramMethod[Any]) -> bool:
 class DirectReplyPacing(BaseRequestMiddleware):
     """Global rate limit and 429 handling for messages sent outside the outbox."""
 
-    def __init__(self, limiter: AsyncLimiter, max_retries: int = 3, max_retry_after: float = 60.0) -> None:
+    def __init__(self, limiter: RateLimiter, max_retries: int = 3, max_retry_after: float = 60.0) -> None:
         self.limiter = limiter
         self.max_retries = max_retries
         self.max_retry_after = max_retry_after

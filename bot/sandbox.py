@@ -4,7 +4,8 @@ It speaks the real wire protocol over HTTP on loopback, so aiogram reaches it th
 ``AiohttpSession`` (``TelegramAPIServer.from_base(sandbox.base_url)``) with nothing patched. It keeps
 what matters: update offsets and long polling, per-chat message ids, the error envelope, 403 for a
 blocked bot, 429 with ``retry_after`` (injected, or enforced like Telegram's flood limits), 409 from
-getUpdates while a webhook is set, and webhook delivery.
+getUpdates while a webhook is set, and webhook delivery (over several connections at once, a chat's updates
+in order).
 """
 
 from __future__ import annotations
@@ -263,6 +264,7 @@ class BotApiSandbox:
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._webhook: JSON | None = None
         self._webhook_error: tuple[int, str] | None = None
+        self._webhook_backoff = 0.05
         self._poll_generation = 0
         self.enforce(self._configured_limits)
 
@@ -636,10 +638,14 @@ class BotApiSandbox:
         allowed = params.json_of("allowed_updates")
         if allowed is not None:
             self._allow(allowed)
+        connections = params.int_of("max_connections") or 40
+        if not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: max_connections must be between 1 and 100")
         if params.flag("drop_pending_updates"):
             self._updates.clear()
-        self._webhook = {"url": url, "secret": secret}
+        self._webhook = {"url": url, "secret": secret, "max_connections": connections}
         self._webhook_error = None
+        self._webhook_backoff = 0.05
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
         self._notify()
@@ -658,6 +664,8 @@ class BotApiSandbox:
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self._webhook is not None:
+            info["max_connections"] = self._webhook["max_connections"]
         if self._webhook_error is not None:
             info["last_error_date"], info["last_error_message"] = self._webhook_error
         if self._allowed is not None:
@@ -783,26 +791,55 @@ class BotApiSandbox:
         return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code
 
     async def _deliver_to_webhook(self) -> None:
-        """POST pending updates to the webhook one at a time, in order, as Telegram does."""
-        backoff = 0.05
-        while True:
-            await self.wait_until(lambda: self._webhook is None or bool(self._updates), None)
-            webhook = self._webhook
-            if webhook is None or self._closing:
-                return
-            update = self._updates[0]
+        """POST pending updates to the webhook as Telegram does: over up to ``max_connections`` connections at
+        once, and one update at a time per chat, in order (a chat's next update waits for the previous one)."""
+        in_flight: dict[int, asyncio.Task[None]] = {}
+        try:
+            while True:
+                await self.wait_until(
+                    lambda: self._webhook is None or self._closing or self._next_delivery(in_flight) is not None,
+                    None,
+                )
+                webhook = self._webhook
+                if webhook is None or self._closing:
+                    return
+                update = self._next_delivery(in_flight)
+                assert update is not None
+                in_flight[update["update_id"]] = asyncio.create_task(self._deliver(webhook, update, in_flight))
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+
+    def _next_delivery(self, in_flight: Mapping[int, object]) -> JSON | None:
+        """The oldest pending update whose chat has nothing older pending, while a connection is free."""
+        if self._webhook is None or len(in_flight) >= self._webhook["max_connections"]:
+            return None
+        chats: set[object] = set()
+        for update in self._updates:
+            chat = _chat_of(update)
+            if chat in chats:
+                continue
+            chats.add(chat)
+            if update["update_id"] not in in_flight:
+                return update
+        return None
+
+    async def _deliver(self, webhook: JSON, update: JSON, in_flight: dict[int, asyncio.Task[None]]) -> None:
+        try:
             error = await self._post_update(webhook, update)
             if error is None:
                 self._webhook_error = None
-                if self._updates and self._updates[0] is update:
-                    self._updates.pop(0)
-                backoff = 0.05
-                continue
-            self._webhook_error = (int(time.time()), error)
+                self._webhook_backoff = 0.05
+                self._updates = [u for u in self._updates if u is not update]
+            else:
+                self._webhook_error = (int(time.time()), error)
+                # Telegram retries a failing webhook too, ever more slowly.
+                await asyncio.sleep(self._webhook_backoff)
+                self._webhook_backoff = min(self._webhook_backoff * 2, 2.0)
+        finally:
+            del in_flight[update["update_id"]]
             self._notify()
-            # Telegram retries a failing webhook too, ever more slowly.
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
 
     async def _post_update(self, webhook: JSON, update: JSON) -> str | None:
         """Deliver one update; None on success, else Telegram's last_error_message."""
@@ -820,6 +857,13 @@ class BotApiSandbox:
         if reply is not None and isinstance(reply.get("method"), str):
             await self._call(reply["method"], reply)
         return None
+
+
+def _chat_of(update: JSON) -> object:
+    """The chat an update belongs to (its user's for a callback without a message), for per-chat order."""
+    payload = next(v for k, v in update.items() if k != "update_id")
+    chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+    return ("chat", chat["id"]) if chat else ("user", (payload.get("from") or {}).get("id"))
 
 
 async def _webhook_reply(response: ClientResponse) -> JSON | None:

@@ -27,9 +27,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from aiolimiter import AsyncLimiter
 
 from bot.pacing import SENDER_CALL
+from bot.rate_limit import RateLimiter, local_limiter
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 SendStatus = Literal["sent", "blocked", "failed", "retry_later"]
@@ -146,7 +146,8 @@ class ChatSpacing:
 class TelegramSender:
     """Sends text messages through ``bot`` within Telegram's limits and never raises for Telegram errors.
 
-    ``global_rate`` messages/s overall, as an even stream with no burst; ``per_chat_rate`` messages/s to
+    ``global_rate`` messages/s overall, as an even stream with no burst (or what ``limiter`` allows: a
+    limiter shared by several processes, see bot/rate_limit.py); ``per_chat_rate`` messages/s to
     one chat, whose messages go out one at a time in call order. A 429 is waited out (the chat is held for ``retry_after``) unless ``retry_after`` exceeds
     ``max_retry_after``; network and 5xx errors are retried after ``backoff``, doubling up to
     ``max_backoff``. After ``max_retries`` retries the result is ``retry_later``. ``clock`` and ``sleep``
@@ -159,6 +160,7 @@ class TelegramSender:
         *,
         global_rate: float = 30.0,
         per_chat_rate: float = 1.0,
+        limiter: RateLimiter | None = None,
         max_retries: int = 5,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -170,8 +172,7 @@ class TelegramSender:
         if global_rate <= 0 or per_chat_rate <= 0:
             raise ValueError("rates must be positive")
         self._bot = bot
-        # One slot per 1/rate seconds: AsyncLimiter(rate, 1) would let `rate` messages out at once.
-        self._limiter = AsyncLimiter(1, 1 / global_rate)
+        self._limiter = limiter or local_limiter(global_rate)
         self._spacing = ChatSpacing(1 / per_chat_rate, clock, sleep)
         self._max_retries = max_retries
         self._backoff = backoff
@@ -180,7 +181,7 @@ class TelegramSender:
         self._now = now
 
     @property
-    def limiter(self) -> AsyncLimiter:
+    def limiter(self) -> RateLimiter:
         """The global rate limiter, shared with direct replies (see bot/pacing.py)."""
         return self._limiter
 

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.fsm.storage.base import BaseStorage
@@ -18,9 +19,13 @@ from bot.deps import BotDeps
 from bot.fsm_storage import StoreStorage
 from bot.outbox_sender import TelegramOutbox
 from bot.pacing import DirectReplyPacing
+from bot.rate_limit import RedisRateLimiter
 from bot.sender import TelegramSender
 from knowledge import KnowledgeBase
 from workflows.context import Context
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -44,14 +49,25 @@ class BotService:
             return RedisStorage.from_url(url)
         return StoreStorage(self.ctx)
 
+    def _redis(self) -> Redis | None:
+        """The Redis holding the send rate that all of this bot's workers share, when configured."""
+        if not self.ctx.settings.redis_url:
+            return None
+        from redis.asyncio import Redis  # only when configured: see bot/rate_limit.py
+
+        return Redis.from_url(self.ctx.settings.redis_url)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set; in-flight outbox sends finish and are recorded before returning."""
         settings = self.ctx.settings
         deps = BotDeps(self.ctx, self.kb, settings.staff_ids, settings.staff_chat_id)
         dp = build_dispatcher(deps, self.storage())
         await set_commands(self.bot, deps.staff_ids)
+        redis = self._redis()
+        limiter = None if redis is None else RedisRateLimiter(
+            redis, f"telegram:{self.bot.id}:send-slot", settings.telegram_global_rate)  # fmt: skip
         sender = TelegramSender(self.bot, global_rate=settings.telegram_global_rate,
-                                per_chat_rate=settings.telegram_chat_rate)  # fmt: skip
+                                per_chat_rate=settings.telegram_chat_rate, limiter=limiter)  # fmt: skip
         self.bot.session.middleware(DirectReplyPacing(sender.limiter))
         worker = f"{socket.gethostname()}:{os.getpid()}"
         outbox_task = asyncio.create_task(TelegramOutbox(self.ctx, sender, worker).run_forever(stop, deps.outbox_wakeup))
@@ -69,6 +85,8 @@ class BotService:
             stop.set()
             await outbox_task
             await dp.storage.close()
+            if redis is not None:
+                await redis.aclose()
 
     async def _webhook(self, dp: object, stop: asyncio.Event) -> None:
         settings = self.ctx.settings
@@ -78,7 +96,9 @@ class BotService:
         host, _, port = settings.telegram_webhook_listen.rpartition(":")
         runner = web.AppRunner(app)
         await runner.setup()
-        await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+        # reuse_port: several workers on one host listen on the same port and the kernel spreads Telegram's
+        # connections between them.
+        await web.TCPSite(runner, host or "0.0.0.0", int(port), reuse_port=True).start()
         url = settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH  # type: ignore[union-attr]
         await self.bot.set_webhook(url, secret_token=settings.telegram_webhook_secret)
         log.info("webhook at %s", url)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import SendMessage
 from aiogram.types import (
     CallbackQuery,
@@ -169,3 +169,53 @@ async def test_webhook_may_answer_with_a_method_call(sandbox: BotApiSandbox, bot
     finally:
         await bot.delete_webhook()
         await runner.cleanup()
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+async def test_webhook_delivery_is_concurrent_but_ordered_per_chat(
+    sandbox: BotApiSandbox, bot: Bot, connections: int
+) -> None:
+    """Up to max_connections updates are in flight at once; a chat's next update waits for the previous one."""
+    in_flight: list[int] = []  # chat ids of the updates being handled now
+    most = 0
+    order: list[tuple[int, str]] = []
+    peers: set[object] = set()
+
+    async def hook(request: web.Request) -> web.Response:
+        nonlocal most
+        update = await request.json()
+        chat, text = update["message"]["chat"]["id"], update["message"]["text"]
+        assert chat not in in_flight, "two updates of one chat delivered at once"
+        in_flight.append(chat)
+        most = max(most, len(in_flight))
+        peers.add(request.transport.get_extra_info("peername") if request.transport else None)
+        await asyncio.sleep(0.05)  # the bot handling it before answering
+        order.append((chat, text))
+        in_flight.remove(chat)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    users = [sandbox.new_user_id() for _ in range(6)]
+    try:
+        for n in range(3):
+            for user in users:
+                sandbox.push_message(user, f"第{n}則")
+        await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook", max_connections=connections)
+        assert (await bot.get_webhook_info()).max_connections == connections
+        assert await sandbox.wait_until(lambda: sandbox.pending_update_count == 0, timeout=10)
+        assert most == connections
+        assert len(peers) >= connections  # a TCP connection per update in flight
+        for user in users:
+            assert [text for chat, text in order if chat == user] == ["第0則", "第1則", "第2則"]
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
+
+
+async def test_webhook_max_connections_out_of_range_is_refused(sandbox: BotApiSandbox, bot: Bot) -> None:
+    with pytest.raises(TelegramBadRequest, match="max_connections"):
+        await bot.set_webhook("http://127.0.0.1:9/hook", max_connections=101)

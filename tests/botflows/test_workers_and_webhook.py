@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 import uuid
 from typing import Any
 
@@ -93,3 +94,36 @@ async def test_webhook_mode(ctx: Context, kb: KnowledgeBase) -> None:
             stop.set()
             await asyncio.wait_for(task, 10)
             await bot.session.close()
+
+
+async def test_two_webhook_workers_on_one_port_share_the_send_rate(ctx: Context, kb: KnowledgeBase) -> None:
+    """Two `serve` workers listen on one port (the kernel spreads Telegram's connections); with Redis they
+    keep one overall send rate between them. Every user gets exactly one reply."""
+    redis = await _redis_storage()  # fails under CI=true when Redis is missing
+    await redis.close()
+    port = _free_port()
+    settings = ctx.settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
+        "redis_url": REDIS_URL, "telegram_global_rate": 40.0})  # fmt: skip
+    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    async with BotApiSandbox(seed=11) as sandbox:
+        bots = [build_bot(sandbox.token, sandbox.base_url) for _ in range(2)]
+        stop = asyncio.Event()
+        workers = [asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop)) for bot in bots]
+        try:
+            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 2, timeout=10)
+            users = [sandbox.new_user_id() for _ in range(30)]
+            start = time.monotonic()
+            for user in users:
+                sandbox.push_message(user, "/help")
+            assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
+            # 30 replies at 40/s overall take 29/40 s, however the two workers split them.
+            assert time.monotonic() - start >= 29 / 40 * 0.9
+            await asyncio.sleep(0.2)  # nothing more may arrive
+            assert all(len(sandbox.sent(u)) == 1 for u in users)
+            assert all("/status" in sandbox.sent(u)[0]["text"] for u in users)
+        finally:
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*workers), 10)
+            for bot in bots:
+                await bot.session.close()
