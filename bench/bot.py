@@ -2,6 +2,7 @@
 and /status messages, and broadcast throughput as a share of the configured rate limit.
 
     python -m bench.bot [--updates 1500] [--broadcast 600]
+    python -m bench.bot --workers 2        # two webhook workers on one port, sharing Redis (several cores)
 
 Targets (issue 4): 300 updates/s and p99 under 50 ms; broadcast at least 95% of the limit with zero 429s when
 the stand-in enforces Telegram's limits.
@@ -14,6 +15,7 @@ import asyncio
 import gc
 import os
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -86,14 +88,32 @@ async def replies_latency(sandbox: BotApiSandbox, texts: list[tuple[int, str]], 
     return len(texts) / elapsed, [(answered[u] - pushed[u]) * 1000 for u in pushed]
 
 
-async def start_serve(sandbox: BotApiSandbox, url: str, log: Path, cpu: int | None) -> asyncio.subprocess.Process:
-    """`assistant serve` against the stand-in, in its own process (pinned to `cpu` when given)."""
+async def start_serve(sandbox: BotApiSandbox, url: str, log: Path, cpu: int | None,
+                      webhook: dict[str, str]) -> asyncio.subprocess.Process:  # fmt: skip
+    """`assistant serve` against the stand-in, in its own process (pinned to `cpu` when given; a webhook worker
+    when `webhook` holds its settings)."""
     env = {**os.environ, "ADMISSIONS_DB_URL": url, "ADMISSIONS_DEMO": "1", "TELEGRAM_BOT_TOKEN": sandbox.token,
            "TELEGRAM_API_BASE": sandbox.base_url, "TELEGRAM_GLOBAL_RATE": "2000", "TELEGRAM_CHAT_RATE": "50",
-           **({"SERVE_CPU": str(cpu)} if cpu is not None else {})}  # fmt: skip
-    with log.open("wb") as out:
+           **({"SERVE_CPU": str(cpu)} if cpu is not None else {}), **webhook}  # fmt: skip
+    with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(sys.executable, "-m", "cli", "serve", env=env, stdout=out,
                                                     stderr=out)  # fmt: skip
+
+
+def webhook_settings(workers: int) -> dict[str, str]:
+    """Environment for `workers` webhook workers on one free port sharing Redis (none: polling)."""
+    if not workers:
+        return {}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}", "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")}  # fmt: skip
+
+
+def serves_cpu(serves: list[asyncio.subprocess.Process]) -> float:
+    """CPU seconds of all serve processes together."""
+    return sum(process_usage(serve.pid)[1] for serve in serves)
 
 
 def process_usage(pid: int) -> tuple[float, float]:
@@ -132,9 +152,12 @@ async def main() -> None:
     parser.add_argument("--warmup", type=int, default=300, help="updates handled before measuring")
     parser.add_argument("--no-pin", action="store_true",
                         help="leave serve unpinned (default: SERVE_CPU = the first CPU, this process on the others)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run N serve processes as webhook workers on one port, sharing Redis (default: one, "
+                             "polling); workers are not pinned")  # fmt: skip
     args = parser.parse_args()
     cpus = os.sched_getaffinity(0)
-    pin_cpu = None if args.no_pin or len(cpus) < 2 else min(cpus)
+    pin_cpu = None if args.no_pin or args.workers or len(cpus) < 2 else min(cpus)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         settings = Settings(admissions_db_url=url, admissions_demo=True, telegram_global_rate=2000,
@@ -158,33 +181,40 @@ async def main() -> None:
             # for seconds, which would be measured as the bot's latency.
             gc.collect()
             gc.freeze()
-            serve = await start_serve(sandbox, url, Path(tmp) / "serve.log", pin_cpu)
+            webhook = webhook_settings(args.workers)
+            serves = [await start_serve(sandbox, url, Path(tmp) / "serve.log", pin_cpu, webhook)
+                      for _ in range(max(args.workers, 1))]  # fmt: skip
             if pin_cpu is not None:  # the Telegram side (this thread) and the store server get the other cores
                 os.sched_setaffinity(0, cpus - {pin_cpu})
-            await sandbox.wait_until(lambda: sandbox.calls["getUpdates"] > 0, timeout=30)
-            await settle(serve.pid)
+            started = "setWebhook" if webhook else "getUpdates"
+            await sandbox.wait_until(lambda: sandbox.calls[started] >= len(serves), timeout=30)  # noqa: B023
+            for serve in serves:
+                await settle(serve.pid)
             # Warm-up (not measured): first-use costs (statement compilation, page cache) would count against FAQ.
             await replies_latency(sandbox, [(FIRST_USER + i, QUESTIONS[i % len(QUESTIONS)] if i % 2 else "/status")
                                             for i in range(args.warmup)], 100.0)  # fmt: skip
             faq = [(FIRST_USER + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(args.updates)]
-            serve_cpu, own_cpu = process_usage(serve.pid)[1], time.process_time()
+            serve_cpu, own_cpu = serves_cpu(serves), time.process_time()
             rate, faq_ms = await replies_latency(sandbox, faq, args.rate)
-            serve_cpu, own_cpu = process_usage(serve.pid)[1] - serve_cpu, time.process_time() - own_cpu
+            serve_cpu, own_cpu = serves_cpu(serves) - serve_cpu, time.process_time() - own_cpu
             print(f"FAQ     {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
                   f"reply p50 {percentiles(faq_ms)[0]:.1f} ms p99 {percentiles(faq_ms)[1]:.1f} ms; CPU per update: "
                   f"serve {serve_cpu * 1000 / args.updates:.1f} ms, stand-in {own_cpu * 1000 / args.updates:.1f} ms")
             status = [(FIRST_USER + i, "/status") for i in range(args.updates)]
-            serve_cpu, own_cpu = process_usage(serve.pid)[1], time.process_time()
+            serve_cpu, own_cpu = serves_cpu(serves), time.process_time()
             rate, status_ms = await replies_latency(sandbox, status, args.rate)
-            serve_cpu, own_cpu = process_usage(serve.pid)[1] - serve_cpu, time.process_time() - own_cpu
+            serve_cpu, own_cpu = serves_cpu(serves) - serve_cpu, time.process_time() - own_cpu
             print(f"/status {args.updates} updates pushed at {args.rate:.0f}/s: handled {rate:.0f}/s, "
                   f"reply p50 {percentiles(status_ms)[0]:.1f} ms p99 {percentiles(status_ms)[1]:.1f} ms; CPU per update: "
                   f"serve {serve_cpu * 1000 / args.updates:.1f} ms, stand-in {own_cpu * 1000 / args.updates:.1f} ms")
-            rss, cpu = process_usage(serve.pid)
-            serve.send_signal(signal.SIGTERM)
-            await serve.wait()
-            print(f"assistant serve: peak RSS {rss:.0f} MB, CPU {cpu:.1f} s = {cpu * 1000 / (2 * args.updates):.1f} ms "
-                  "per update (start-up included)")
+            usage = [process_usage(serve.pid) for serve in serves]
+            for serve in serves:
+                serve.send_signal(signal.SIGTERM)
+                await serve.wait()
+            rss, cpu = max(rss for rss, _ in usage), sum(cpu for _, cpu in usage)
+            print(f"assistant serve ({len(serves)} process{'es' if len(serves) > 1 else ''}, "
+                  f"{'webhook' if webhook else 'polling'}): peak RSS {rss:.0f} MB per process, CPU {cpu:.1f} s = "
+                  f"{cpu * 1000 / (2 * args.updates):.1f} ms per update (start-up included)")
         if args.broadcast:
             await broadcast_run(db, settings, kb, args.broadcast)
         await db.dispose()
