@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import signal
+from pathlib import Path
 
 import typer
 
@@ -31,11 +32,14 @@ def _tune_allocator() -> None:
 
 
 def _pin_to_cpu(cpu: int) -> None:
-    """Run on one CPU; done before any thread starts, so the store's connection threads inherit it."""
+    """Run on one CPU; done before the store's connection threads start, so they inherit it."""
     allowed = sorted(os.sched_getaffinity(0))
     if cpu not in allowed:
         raise fail(f"SERVE_CPU={cpu}: this process may only run on CPU {', '.join(map(str, allowed))}")
-    os.sched_setaffinity(0, {cpu})
+    # Threads already running (numpy's BLAS pool starts at import) are moved too; later ones inherit it.
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task.name), {cpu})
 
 
 def _release_startup_memory() -> None:
