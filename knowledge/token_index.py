@@ -64,8 +64,13 @@ class TokenIndex:
             self._slices[token] = (start, start + len(members))
             start += len(members)
         self._positions = np.arange(start)
-        self._rows = np.concatenate([np.frombuffer(a, np.intc) for a in columns.values()] or [np.zeros(0, np.intc)])
-        self._weights = np.concatenate([np.frombuffer(weights[t], np.float64) for t in columns]) if weights else None
+        flat_rows, flat_weights = array("i"), array("d")
+        for token, members in columns.items():
+            flat_rows.extend(members)
+            if weights:
+                flat_weights.extend(weights[token])
+        self._rows = np.frombuffer(flat_rows, np.intc)
+        self._weights = np.frombuffer(flat_weights, np.float64) if weights else None
 
     def frequencies(self) -> dict[str, int]:
         """How many rows hold each token."""
