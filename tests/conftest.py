@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 
 from workflows.clock import FixedClock
@@ -26,6 +27,18 @@ from workflows.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def require_redis(client: Redis) -> None:
+    """Ping `client`; without Redis the test skips locally and fails under CI=true (the client is closed)."""
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
+        await client.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI=true: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
 
 
 def _pg_url(name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,20 +11,13 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.rate_limit import RedisRateLimiter
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.conftest import REDIS_URL, require_redis
 
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
     client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
-        await client.aclose()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Redis is required under CI=true: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
+    await require_redis(client)
     yield client
     await client.aclose()
 

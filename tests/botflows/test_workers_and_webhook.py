@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 import uuid
@@ -21,9 +20,8 @@ from bot.sandbox import BotApiSandbox
 from bot.service import WEBHOOK_PATH, BotService
 from knowledge import KnowledgeBase
 from tests.botflows.conftest import ALICE_TG, seed
+from tests.conftest import REDIS_URL, require_redis
 from workflows.context import Context
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _free_port() -> int:
@@ -37,13 +35,7 @@ async def _redis_storage() -> BaseStorage:
     from aiogram.fsm.storage.redis import RedisStorage
 
     storage = RedisStorage.from_url(REDIS_URL, key_builder=DefaultKeyBuilder(prefix=f"test-{uuid.uuid4().hex[:8]}"))
-    try:
-        await storage.redis.ping()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
-        await storage.close()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Redis is required under CI=true: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
+    await require_redis(storage.redis)
     return storage
 
 
