@@ -277,8 +277,8 @@ class KnowledgeBase:
 
         The two characters before the programme (and an optional 的) are the name's end; they must be a word
         we do not know, made of no grammar, time or family character, and must start a word: when the
-        character before them forms a known word with the first ("工管|系進修部", "可以|轉二技"), the two are
-        only the seam between known words. A name followed by 畢業, 的學生, 念 ... is where the applicant
+        character before them forms a known or everyday word with the first ("工管|系進修部", "可以|轉二技",
+        "我兒子|台科大"), the two are only the seam between known words. A name followed by 畢業, 的學生, 念 ... is where the applicant
         studies ("我東南科大畢業"), which a transfer applicant may well say.
         """
         for match in self._programme.finditer(folded):
@@ -291,8 +291,9 @@ class KnowledgeBase:
             if self._known(name) or name in self._question_tokens:
                 continue
             before = folded[start - 3 : start - 2] if start >= 3 else ""
-            if before and is_cjk(before) and self._known(before + name[0]):
-                continue
+            seam = before + name[0]
+            if before and is_cjk(before) and (self._known(seam) or seam in self._everyday_bigrams):
+                continue  # "我兒子|台科大": an everyday word ends just before a name we know
             return True
         return False
 

@@ -28,9 +28,10 @@ PersonalKind = Literal["serial", "payment", "uploads", "recommenders", "review",
 _B = r"(?<![a-z])"  # English word boundaries (the text is folded: lower case, no punctuation)
 _E = r"(?![a-z])"
 
+_RECOMMENDER_WORDS = r"推薦|recommend|referee|reference letter"
 # Checked in this order: the more specific feature wins ("my recommender's upload" is about recommenders).
 _KINDS: tuple[tuple[PersonalKind, str], ...] = (
-    ("recommenders", r"推薦|recommend|referee|reference letter"),
+    ("recommenders", _RECOMMENDER_WORDS),
     ("serial", r"序號|報名編號|准考證號|serial|registration number|application number|applicant number"),
     ("payment", r"繳費|付款|繳款|匯款|轉帳|入帳|到帳|報名費|費用|付錢|繳錢|交錢|的錢|帳號|繳了|"
                 rf"{_B}(?:pay|paid|payment|fee|fees|transfer|money|account number|virtual account){_E}"),
@@ -51,6 +52,11 @@ _THIRD = re.compile(
     r"他|她|鄰居|朋友|同學|室友|別人|其他人|其他考生|學長|學姊|學姐|學弟|學妹|男友|女友|"
     rf"{_B}(?:he|she|his|her|hers|they|their|friend|friends|someone|somebody|others){_E}"
 )
+
+# "他交了沒" in a question about one's recommender is about the recommender, who is part of one's own record.
+_RECOMMENDER = re.compile(_RECOMMENDER_WORDS)
+_RECOMMENDER_PRONOUN = re.compile(rf"^(?:他|她|{_B}(?:he|she|his|her|they|their){_E})$")
+_VALUE = re.compile(r"^(?:是多少|是幾號|是什麼|是啥|第幾|幾號)$")
 
 # Steps of the applicant's own process whose completion one asks about.
 _DONE = (
@@ -96,7 +102,7 @@ _HOW_TO = re.compile(
     r"怎麼(?!會)|怎樣|如何|哪裡|在哪|方法|步驟|流程|規定|可以|可不可以|能不能|能否|需要|需不需要|要不要|"
     r"多久|什麼時候|何時|幾時|如果|要是|萬一|假如|會不會|會通知|通知我|"
     rf"要[^ ]{{0,2}}?{_DONE}|要按|"  # obligation: 也要傳照片嗎, 要按送出嗎
-    r"就是有|就代表|代表|表示|才算|算不算|這樣算|這樣就|"  # what counts as what: 這樣算報名成功了嗎
+    r"就是有|就代表|代表|表示|才算|就算|算不算|這樣算|這樣就|"  # what counts as what: 這樣算報名成功了嗎
     rf"{_B}(?:does (?:that|this|it) mean|count as|counts as){_E}|"
     rf"{_B}(?:how|where|when|can i|could i|should i|if i|if my|do i need|do i have to|have to|need to|must|"
     r"which|may i|will i|will my|will you|what should|what do i do|what happens)" + _E
@@ -132,7 +138,8 @@ def personal_kind(folded: str) -> PersonalKind | None:
         state = _IMPLIED.search(folded)
         if state is None:
             return None
-    if _THIRD.search(folded, 0, state.start()):
+    if any(not _RECOMMENDER_PRONOUN.match(third.group()) or not _RECOMMENDER.search(folded)
+           for third in _THIRD.finditer(folded, 0, state.start())):  # fmt: skip
         return None
     start = folded.rfind(" ", 0, state.start()) + 1
     end = folded.find(" ", state.end())
@@ -141,4 +148,5 @@ def personal_kind(folded: str) -> PersonalKind | None:
         for kind, pattern in _KIND_RES:
             if pattern.search(text):
                 return kind
-    return "status" if owner and state is not asked else None
+    # Without a word for what it is, "what is the value" is not about one's record ("聯絡電話幾號 我想打去問").
+    return "status" if owner and state is not asked and not _VALUE.match(state.group()) else None

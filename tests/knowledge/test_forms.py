@@ -55,10 +55,11 @@ def test_small_talk_before_a_real_question_is_ignored(real_kb: KnowledgeBase) ->
 @pytest.mark.parametrize(
     "question",
     ["今年的轉學考什麼時候考", "工管系進修部一學期要繳多少", "國外大學畢業可以報境外臺生專案嗎", "空中大學的學生可以報考嗎",
-     "韓國的大學學歷可以用嗎", "我是東南科大的學生 可以報轉學考嗎"],
+     "韓國的大學學歷可以用嗎", "我是東南科大的學生 可以報轉學考嗎", "我兒子台科大的推薦信要幾封"],
 )
 def test_known_words_before_a_programme_are_not_a_school(real_kb: KnowledgeBase, question: str) -> None:
-    # A time word, a department, a known kind of university, a country, the applicant's own school: matched
+    # A time word, a department, a known kind of university, a country, the applicant's own school, a family
+    # word right before our school's name: matched
     # like any question, not refused outright.
     assert not isinstance(real_kb.decide(question), Answer)
 

@@ -115,6 +115,7 @@ def test_personal_question_is_routed_not_answered(fixture_kb: KnowledgeBase) -> 
         ("have you received my transfer yet", "payment"),
         ("我的推薦函老師送出了沒", "recommenders"),
         ("推薦信交了沒", "recommenders"),
+        ("我的推薦人 他交了沒", "recommenders"),  # 他 is the recommender, part of one's own record
         ("has my referee sent the letter", "recommenders"),
         ("我有沒有被錄取", "review"),
         ("我是備取還是正取", "review"),
@@ -155,6 +156,9 @@ def test_shapes_of_personal_questions(question: str, kind: str) -> None:
         "繳費後多久會入帳",
         "我錄取了會通知我嗎",
         "我想知道我朋友有沒有考上",  # someone else's result
+        "我同學的推薦信他交了沒",  # a classmate's recommender: not one's own record
+        "資料填完就算報名成功了嗎",
+        "招生組電話幾號 我想打過去問",  # a value with no word for one's record: the office's phone
         "how do i know if my payment went through",
         "can i pay with my credit card",
         "when will i know whether i passed",
