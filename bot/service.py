@@ -19,6 +19,7 @@ from bot.deps import BotDeps
 from bot.fsm_storage import StoreStorage
 from bot.outbox_sender import TelegramOutbox
 from bot.pacing import DirectReplyPacing
+from bot.polling import PollPause
 from bot.rate_limit import RedisRateLimiter
 from bot.sender import TelegramSender
 from knowledge import KnowledgeBase
@@ -75,6 +76,7 @@ class BotService:
             if settings.telegram_webhook_url:
                 await self._webhook(dp, stop)
             else:
+                self.bot.session.middleware(PollPause(settings.telegram_poll_pause))
                 polling = asyncio.create_task(dp.start_polling(
                     self.bot, handle_signals=False, close_bot_session=False, polling_timeout=self.polling_timeout,
                     tasks_concurrency_limit=settings.telegram_concurrency))  # fmt: skip

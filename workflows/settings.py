@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     telegram_global_rate: float = Field(30.0, gt=0)
     telegram_chat_rate: float = Field(1.0, gt=0)
     telegram_webhook_listen: str = "0.0.0.0:8080"
+    # Seconds to wait before each getUpdates call (polling): under load one call then brings several updates.
+    telegram_poll_pause: float = Field(0.005, ge=0, le=1)
     # Updates handled at once: bounds memory and store contention under a burst (the rest wait their turn).
     telegram_concurrency: int = Field(32, gt=0)
     # Pin `assistant serve` (its store threads included) to one CPU: the interpreter uses one core anyway, and
