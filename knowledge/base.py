@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge import texts
+from knowledge import cache, texts
 from knowledge.answer import Answer
 from knowledge.answer_types import answers, given, wanted
 from knowledge.entries import Entry
@@ -443,9 +443,22 @@ def others_data_pattern(scope: Scope, fold: Callable[[str], str]) -> re.Pattern[
 def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:
     """Load and validate the knowledge data (the package's own data unless `data_dir` is given).
 
-    Raises KnowledgeDataError naming the file and line of the first problem found.
+    Raises KnowledgeDataError naming the file and line of the first problem found. A knowledge base built
+    before from the very same files is read back from the cache instead (see knowledge/cache.py).
     """
     folder = data_dir or DATA_DIR
+    directory = cache.cache_dir()
+    key = cache.cache_key(folder) if directory else ""
+    if directory and (kb := cache.read(directory, key)) is not None:
+        return kb
+    kb = build_knowledge(folder)
+    if directory:
+        cache.write(directory, key, kb)
+    return kb
+
+
+def build_knowledge(folder: Path) -> KnowledgeBase:
+    """Load, validate and index the knowledge data in `folder` (no cache)."""
     synonyms = load_synonyms(folder / "synonyms.yaml")
     seeds = folder / "seeds"
     docs = {p.name for p in seeds.glob("*.txt")}
