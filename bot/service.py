@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
+REDIS_CONNECTIONS = 50
+REDIS_WAIT = 30.0  # seconds a command waits for a free connection before it fails
 
 
 @dataclass
@@ -41,30 +43,33 @@ class BotService:
     bot: Bot
     polling_timeout: int = 30
 
-    def storage(self) -> BaseStorage:
+    def storage(self, redis: Redis | None) -> BaseStorage:
         """Conversation state shared by all workers: Redis when configured, else the store."""
-        url = self.ctx.settings.redis_url
-        if url:
+        if redis is not None:
             from aiogram.fsm.storage.redis import RedisStorage
 
-            return RedisStorage.from_url(url)
+            return RedisStorage(redis)
         return StoreStorage(self.ctx)
 
     def _redis(self) -> Redis | None:
-        """The Redis holding the send rate that all of this bot's workers share, when configured."""
+        """The Redis holding the conversation state and the send rate all of this bot's workers share, if
+        configured. Its pool waits for a free connection: redis-py's default pool raises at 100, and a burst of
+        webhook updates (each handled at once) would lose the updates that hit the limit."""
         if not self.ctx.settings.redis_url:
             return None
-        from redis.asyncio import Redis  # only when configured: see bot/rate_limit.py
+        from redis.asyncio import BlockingConnectionPool, Redis  # only when configured: see bot/rate_limit.py
 
-        return Redis.from_url(self.ctx.settings.redis_url)
+        pool = BlockingConnectionPool.from_url(self.ctx.settings.redis_url, max_connections=REDIS_CONNECTIONS,
+                                               timeout=REDIS_WAIT)  # fmt: skip
+        return Redis(connection_pool=pool)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set; in-flight outbox sends finish and are recorded before returning."""
         settings = self.ctx.settings
         deps = BotDeps(self.ctx, self.kb, settings.staff_ids, settings.staff_chat_id)
-        dp = build_dispatcher(deps, self.storage())
-        await set_commands(self.bot, deps.staff_ids)
         redis = self._redis()
+        dp = build_dispatcher(deps, self.storage(redis))
+        await set_commands(self.bot, deps.staff_ids)
         limiter = None if redis is None else RedisRateLimiter(
             redis, f"telegram:{self.bot.id}:send-slot", settings.telegram_global_rate)  # fmt: skip
         sender = TelegramSender(self.bot, global_rate=settings.telegram_global_rate,
@@ -88,7 +93,7 @@ class BotService:
             await outbox_task
             await dp.storage.close()
             if redis is not None:
-                await redis.aclose()
+                await redis.aclose(close_connection_pool=True)
 
     async def _webhook(self, dp: object, stop: asyncio.Event) -> None:
         settings = self.ctx.settings

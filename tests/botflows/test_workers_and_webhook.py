@@ -119,3 +119,32 @@ async def test_two_webhook_workers_on_one_port_share_the_send_rate(ctx: Context,
             await asyncio.wait_for(asyncio.gather(*workers), 10)
             for bot in bots:
                 await bot.session.close()
+
+
+async def test_a_burst_beyond_the_redis_pool_loses_no_update(ctx: Context, kb: KnowledgeBase,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Webhook updates are handled all at once; with more of them than Redis connections, commands wait for a
+    connection instead of failing (redis-py's default pool raises, and the update would be lost)."""
+    redis = await _redis_storage()  # fails under CI=true when Redis is missing
+    await redis.close()
+    monkeypatch.setattr("bot.service.REDIS_CONNECTIONS", 2)
+    port = _free_port()
+    settings = ctx.settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
+        "redis_url": REDIS_URL, "telegram_global_rate": 1000.0, "telegram_chat_rate": 100.0})  # fmt: skip
+    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    async with BotApiSandbox(seed=13) as sandbox:
+        bot = build_bot(sandbox.token, sandbox.base_url)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop))
+        try:
+            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 1, timeout=10)
+            users = [sandbox.new_user_id() for _ in range(40)]
+            for user in users:
+                sandbox.push_message(user, "/help")
+            assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
+            assert all(len(sandbox.sent(u)) == 1 for u in users)
+        finally:
+            stop.set()
+            await asyncio.wait_for(worker, 10)
+            await bot.session.close()
