@@ -10,7 +10,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.deps import BotDeps
 from bot.filters import PrivateChat
-from bot.middlewares import UpdateContextMiddleware
+from bot.middlewares import ConcurrencyLimit, UpdateContextMiddleware
 from bot.response_types import KeepResponseModels
 from bot.routers import faq, login, membership, recommenders, reminders, serial, staff, start, status
 
@@ -33,10 +33,13 @@ def build_bot(token: str, api_base: str | None = None) -> Bot:
     return Bot(token, session=session)
 
 
-def build_dispatcher(deps: BotDeps, storage: BaseStorage) -> Dispatcher:
+def build_dispatcher(deps: BotDeps, storage: BaseStorage, concurrency: int | None = None) -> Dispatcher:
     """Routers in order: free-text questions outside a conversation (the commonest update) first, then staff,
-    then the applicant features (private chats only), the remaining free text last."""
+    then the applicant features (private chats only), the remaining free text last. `concurrency` bounds the
+    updates handled at once (webhook mode; aiogram's polling bounds them itself)."""
     dp = Dispatcher(storage=storage, deps=deps, disable_fsm=True)
+    if concurrency:
+        dp.update.outer_middleware(ConcurrencyLimit(concurrency))  # first: before any store or Redis work
     dp.update.outer_middleware(UpdateContextMiddleware(deps, dp.fsm))
     private = Router(name="private")
     private.message.filter(PrivateChat())

@@ -3,10 +3,11 @@ conversation state, handed to handlers as `lang`, `chat`, `linked`, `state` and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-from aiogram import Bot
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update
@@ -61,3 +62,23 @@ class UpdateContextMiddleware(FSMContextMiddleware):
 def _starts_afresh(event: TelegramObject) -> bool:
     text = event.message.text if isinstance(event, Update) and event.message else None
     return text is not None and text.startswith("/") and not text.startswith("/cancel")
+
+
+class ConcurrencyLimit(BaseMiddleware):
+    """At most `limit` updates handled at once; the others wait their turn.
+
+    Polling has aiogram's own limit (TELEGRAM_CONCURRENCY); a webhook hands over each update as it comes, and
+    a burst would otherwise run hundreds of handlers together, each holding memory and a store or Redis
+    connection."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self._slots:
+            return await handler(event, data)

@@ -68,7 +68,8 @@ class BotService:
         settings = self.ctx.settings
         deps = BotDeps(self.ctx, self.kb, settings.staff_ids, settings.staff_chat_id)
         redis = self._redis()
-        dp = build_dispatcher(deps, self.storage(redis))
+        webhook = bool(settings.telegram_webhook_url)
+        dp = build_dispatcher(deps, self.storage(redis), settings.telegram_concurrency if webhook else None)
         await set_commands(self.bot, deps.staff_ids)
         limiter = None if redis is None else RedisRateLimiter(
             redis, f"telegram:{self.bot.id}:send-slot", settings.telegram_global_rate)  # fmt: skip
@@ -78,7 +79,7 @@ class BotService:
         worker = f"{socket.gethostname()}:{os.getpid()}"
         outbox_task = asyncio.create_task(TelegramOutbox(self.ctx, sender, worker).run_forever(stop, deps.outbox_wakeup))
         try:
-            if settings.telegram_webhook_url:
+            if webhook:
                 await self._webhook(dp, stop)
             else:
                 self.bot.session.middleware(PollPause(settings.telegram_poll_pause))
