@@ -19,6 +19,9 @@ from bot.fsm_storage import StoreStorage
 _CHAT_EVENTS = frozenset({"message", "callback_query"})
 
 
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]  # the next step of an aiogram middleware
+
+
 class UpdateContextMiddleware(FSMContextMiddleware):
     """aiogram's FSM middleware, reading the conversation state in the same query as the chat's settings and
     links when the state is kept in the store (the dispatcher is built with ``disable_fsm=True``)."""
@@ -31,7 +34,7 @@ class UpdateContextMiddleware(FSMContextMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
@@ -76,7 +79,7 @@ class ConcurrencyLimit(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: Handler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -30,6 +30,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _webhook_ctx(ctx: Context, **settings: Any) -> tuple[Context, int]:
+    """A context whose settings make BotService a webhook worker on a free loopback port (plus `settings`)."""
+    port = _free_port()
+    hook_settings = ctx.settings.model_copy(update={
+        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
+        **settings})  # fmt: skip
+    return Context(db=ctx.db, settings=hook_settings, clock=ctx.clock), port
+
+
 async def _redis_storage() -> BaseStorage:
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
@@ -63,11 +72,7 @@ async def test_two_workers_share_one_conversation(ctx: Context, kb: KnowledgeBas
 
 
 async def test_webhook_mode(ctx: Context, kb: KnowledgeBase) -> None:
-    port = _free_port()
-    settings = ctx.settings.model_copy(update={
-        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_secret": "s3cret-token",
-        "telegram_webhook_listen": f"127.0.0.1:{port}"})  # fmt: skip
-    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    hook_ctx, port = _webhook_ctx(ctx, telegram_webhook_secret="s3cret-token")
     async with BotApiSandbox(seed=3) as sandbox:
         bot = build_bot(sandbox.token, sandbox.base_url)
         stop = asyncio.Event()
@@ -93,11 +98,7 @@ async def test_two_webhook_workers_on_one_port_share_the_send_rate(ctx: Context,
     keep one overall send rate between them. Every user gets exactly one reply."""
     redis = await _redis_storage()  # fails under CI=true when Redis is missing
     await redis.close()
-    port = _free_port()
-    settings = ctx.settings.model_copy(update={
-        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
-        "redis_url": REDIS_URL, "telegram_global_rate": 40.0})  # fmt: skip
-    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    hook_ctx, _ = _webhook_ctx(ctx, redis_url=REDIS_URL, telegram_global_rate=40.0)
     async with BotApiSandbox(seed=11) as sandbox:
         bots = [build_bot(sandbox.token, sandbox.base_url) for _ in range(2)]
         stop = asyncio.Event()
@@ -128,11 +129,7 @@ async def test_a_burst_beyond_the_redis_pool_loses_no_update(ctx: Context, kb: K
     redis = await _redis_storage()  # fails under CI=true when Redis is missing
     await redis.close()
     monkeypatch.setattr("bot.service.REDIS_CONNECTIONS", 2)
-    port = _free_port()
-    settings = ctx.settings.model_copy(update={
-        "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
-        "redis_url": REDIS_URL, "telegram_global_rate": 1000.0, "telegram_chat_rate": 100.0})  # fmt: skip
-    hook_ctx = Context(db=ctx.db, settings=settings, clock=ctx.clock)
+    hook_ctx, _ = _webhook_ctx(ctx, redis_url=REDIS_URL, telegram_global_rate=1000.0, telegram_chat_rate=100.0)
     async with BotApiSandbox(seed=13) as sandbox:
         bot = build_bot(sandbox.token, sandbox.base_url)
         stop = asyncio.Event()
