@@ -6,6 +6,8 @@ import asyncio
 import socket
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -37,6 +39,23 @@ def _webhook_ctx(ctx: Context, **settings: Any) -> tuple[Context, int]:
         "telegram_webhook_url": f"http://127.0.0.1:{port}", "telegram_webhook_listen": f"127.0.0.1:{port}",
         **settings})  # fmt: skip
     return Context(db=ctx.db, settings=hook_settings, clock=ctx.clock), port
+
+
+@asynccontextmanager
+async def _webhook_workers(hook_ctx: Context, kb: KnowledgeBase, sandbox: BotApiSandbox,
+                           count: int = 1) -> AsyncIterator[None]:  # fmt: skip
+    """`count` BotService webhook workers running until the block ends (each has set the webhook)."""
+    bots = [build_bot(sandbox.token, sandbox.base_url) for _ in range(count)]
+    stop = asyncio.Event()
+    workers = [asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop)) for bot in bots]
+    try:
+        assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= count, timeout=10)
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*workers), 10)
+        for bot in bots:
+            await bot.session.close()
 
 
 async def _redis_storage() -> BaseStorage:
@@ -73,24 +92,15 @@ async def test_two_workers_share_one_conversation(ctx: Context, kb: KnowledgeBas
 
 async def test_webhook_mode(ctx: Context, kb: KnowledgeBase) -> None:
     hook_ctx, port = _webhook_ctx(ctx, telegram_webhook_secret="s3cret-token")
-    async with BotApiSandbox(seed=3) as sandbox:
-        bot = build_bot(sandbox.token, sandbox.base_url)
-        stop = asyncio.Event()
-        task = asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop))
-        try:
-            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 1, timeout=10)
-            sandbox.push_message(4242, "/start")
-            replies = await sandbox.wait_for_sent(4242, 1, timeout=10)
-            assert "招生助理" in replies[0]["text"]
-            async with aiohttp.ClientSession() as http:
-                url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-                wrong: Any = await http.post(url, json={"update_id": 1}, headers={
-                    "X-Telegram-Bot-Api-Secret-Token": "wrong"})  # fmt: skip
-                assert wrong.status == 401
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
-            await bot.session.close()
+    async with BotApiSandbox(seed=3) as sandbox, _webhook_workers(hook_ctx, kb, sandbox):
+        sandbox.push_message(4242, "/start")
+        replies = await sandbox.wait_for_sent(4242, 1, timeout=10)
+        assert "招生助理" in replies[0]["text"]
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+            wrong: Any = await http.post(url, json={"update_id": 1}, headers={
+                "X-Telegram-Bot-Api-Secret-Token": "wrong"})  # fmt: skip
+            assert wrong.status == 401
 
 
 async def test_two_webhook_workers_on_one_port_share_the_send_rate(ctx: Context, kb: KnowledgeBase) -> None:
@@ -99,27 +109,17 @@ async def test_two_webhook_workers_on_one_port_share_the_send_rate(ctx: Context,
     redis = await _redis_storage()  # fails under CI=true when Redis is missing
     await redis.close()
     hook_ctx, _ = _webhook_ctx(ctx, redis_url=REDIS_URL, telegram_global_rate=40.0)
-    async with BotApiSandbox(seed=11) as sandbox:
-        bots = [build_bot(sandbox.token, sandbox.base_url) for _ in range(2)]
-        stop = asyncio.Event()
-        workers = [asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop)) for bot in bots]
-        try:
-            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 2, timeout=10)
-            users = [sandbox.new_user_id() for _ in range(30)]
-            start = time.monotonic()
-            for user in users:
-                sandbox.push_message(user, "/help")
-            assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
-            # 30 replies at 40/s overall take 29/40 s, however the two workers split them.
-            assert time.monotonic() - start >= 29 / 40 * 0.9
-            await asyncio.sleep(0.2)  # nothing more may arrive
-            assert all(len(sandbox.sent(u)) == 1 for u in users)
-            assert all("/status" in sandbox.sent(u)[0]["text"] for u in users)
-        finally:
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(*workers), 10)
-            for bot in bots:
-                await bot.session.close()
+    async with BotApiSandbox(seed=11) as sandbox, _webhook_workers(hook_ctx, kb, sandbox, count=2):
+        users = [sandbox.new_user_id() for _ in range(30)]
+        start = time.monotonic()
+        for user in users:
+            sandbox.push_message(user, "/help")
+        assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
+        # 30 replies at 40/s overall take 29/40 s, however the two workers split them.
+        assert time.monotonic() - start >= 29 / 40 * 0.9
+        await asyncio.sleep(0.2)  # nothing more may arrive
+        assert all(len(sandbox.sent(u)) == 1 for u in users)
+        assert all("/status" in sandbox.sent(u)[0]["text"] for u in users)
 
 
 async def test_a_burst_beyond_the_redis_pool_loses_no_update(ctx: Context, kb: KnowledgeBase,
@@ -130,18 +130,9 @@ async def test_a_burst_beyond_the_redis_pool_loses_no_update(ctx: Context, kb: K
     await redis.close()
     monkeypatch.setattr("bot.service.REDIS_CONNECTIONS", 2)
     hook_ctx, _ = _webhook_ctx(ctx, redis_url=REDIS_URL, telegram_global_rate=1000.0, telegram_chat_rate=100.0)
-    async with BotApiSandbox(seed=13) as sandbox:
-        bot = build_bot(sandbox.token, sandbox.base_url)
-        stop = asyncio.Event()
-        worker = asyncio.create_task(BotService(hook_ctx, kb, bot).run(stop))
-        try:
-            assert await sandbox.wait_until(lambda: sandbox.calls["setWebhook"] >= 1, timeout=10)
-            users = [sandbox.new_user_id() for _ in range(40)]
-            for user in users:
-                sandbox.push_message(user, "/help")
-            assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
-            assert all(len(sandbox.sent(u)) == 1 for u in users)
-        finally:
-            stop.set()
-            await asyncio.wait_for(worker, 10)
-            await bot.session.close()
+    async with BotApiSandbox(seed=13) as sandbox, _webhook_workers(hook_ctx, kb, sandbox):
+        users = [sandbox.new_user_id() for _ in range(40)]
+        for user in users:
+            sandbox.push_message(user, "/help")
+        assert await sandbox.wait_until(lambda: all(sandbox.sent(u) for u in users), timeout=20)
+        assert all(len(sandbox.sent(u)) == 1 for u in users)
