@@ -19,6 +19,7 @@ from knowledge.forms import asks_past_statistics, is_opinion, without_arithmetic
 from knowledge.loader import (
     DATA_DIR,
     load_entries,
+    load_near_misses,
     load_rounds,
     load_scope,
     load_synonyms,
@@ -57,7 +58,9 @@ class Calibration(BaseModel):
     confidence = sigmoid(slope * score + margin * (score - best other topic's score)
                          + unknown * (share of the question's words no entry and no brochure uses)
                          + uncovered * (share of the question's subject characters the best entry does not
-                                        explain) + intercept)
+                                        explain)
+                         + near_miss * (how much closer a question the brochures do not answer is than the
+                                        best entry's closest question) + intercept)
 
     Unsure when the confidence is below `threshold`, the score below `min_score`, the unknown share above
     `max_unknown`, or more than `max_unknown_words` Latin-script words are unknown (see `Decision`). Another
@@ -72,6 +75,7 @@ class Calibration(BaseModel):
     margin: float = 6.0
     unknown: float = -1.2
     uncovered: float = 0.0
+    near_miss: float = 0.0
     intercept: float = -0.4
     threshold: float = 0.475
     passage: float = 0.7
@@ -84,7 +88,7 @@ class Calibration(BaseModel):
     def confidence(self, decision: Decision) -> float:
         """Probability-like confidence in 0..1 that the best entry is the right one."""
         z = self.slope * decision.score + self.margin * decision.margin + self.unknown * decision.unknown
-        z += self.uncovered * decision.uncovered + self.intercept
+        z += self.uncovered * decision.uncovered + self.near_miss * decision.near_miss + self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -111,6 +115,10 @@ class Decision:
     # The kinds of fact the question asks for (money, a duration, a date, a place, a count, a phone number:
     # see knowledge/answer_types.py); an answer giving none of them is about another question.
     wants: frozenset[str] = frozenset()
+    # How much closer (in cosine) the nearest question of near_misses.yaml is than the best entry's nearest
+    # question, 0 when it is not closer: "面試難不難" shares 面試 with the interview entries but is one of the
+    # questions the brochures leave open.
+    near_miss: float = 0.0
 
 
 class KnowledgeBase:
@@ -124,6 +132,7 @@ class KnowledgeBase:
         scope: Scope,
         passages: PassageIndex,
         calibration: Calibration,
+        near_misses: Sequence[str] = (),
     ) -> None:
         self.rounds = list(rounds)
         self.entries = list(entries)
@@ -160,7 +169,7 @@ class KnowledgeBase:
         everyday_cjk = [w for w in (normalizer.fold(word) for word in normalizer.everyday) if is_cjk(w)]
         self._everyday_cjk = alternation(everyday_cjk)
         self._everyday_bigrams = frozenset(w[i : i + 2] for w in everyday_cjk for i in range(len(w) - 1))
-        self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze)
+        self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze, near_misses)
         self._by_id = {e.id: e for e in self.entries}
         # The kinds of fact each entry's answer gives (an amount, a date ...), for the answer-type check: read
         # on first use (about 0.3 ms an entry), so loading does not pay for entries no typed question meets.
@@ -242,8 +251,10 @@ class KnowledgeBase:
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
         uncovered = self._uncovered(analysis, self.matcher.entry_tokens(best.entry.id))
+        near_miss = max(0.0, self.matcher.near_miss(analysis) - best.cosine)
         return Decision(
-            lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered, wants
+            lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered, wants,
+            near_miss,
         )
 
     def _without_everyday(self, analysis: Analysis) -> Analysis:
@@ -465,6 +476,7 @@ def build_knowledge(folder: Path) -> KnowledgeBase:
     rounds = load_rounds(folder / "rounds.yaml", docs)
     scope = load_scope(folder / "scope.yaml")
     entries = load_entries(folder / "entries", {r.id for r in rounds}, docs)
+    near_misses = load_near_misses(folder / "near_misses.yaml", {r.id for r in rounds})
     calibration_path = folder / "calibration.yaml"
     calibration = Calibration()
     if calibration_path.exists():
@@ -472,4 +484,4 @@ def build_knowledge(folder: Path) -> KnowledgeBase:
         calibration = validate(document, Calibration, document.value or {}, [])
     normalizer = Normalizer(synonyms)
     passages = PassageIndex.from_folder(seeds, {r.source: r.id for r in rounds}, normalizer.analyze)
-    return KnowledgeBase(rounds, entries, normalizer, scope, passages, calibration)
+    return KnowledgeBase(rounds, entries, normalizer, scope, passages, calibration, near_misses)

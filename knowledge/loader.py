@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from knowledge.entries import Entry
 from knowledge.normalize import SynonymTable
@@ -144,6 +144,37 @@ def load_scope(path: Path) -> Scope:
     """Read scope.yaml (our schools' short names, other schools, neutral words)."""
     document = read_yaml(path)
     return validate(document, Scope, document.value or {}, [])
+
+
+class _NearMissQuestions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zh: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
+class _NearMissFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    questions: dict[str, _NearMissQuestions] = Field(default_factory=dict)
+
+
+def load_near_misses(path: Path, round_ids: set[str]) -> tuple[str, ...]:
+    """Read near_misses.yaml (questions the brochures do not answer, per round); none when the file is missing."""
+    if not path.exists():
+        return ()
+    document = read_yaml(path)
+    parsed = validate(document, _NearMissFile, document.value or {}, [])
+    questions: list[str] = []
+    for round_id, lists in parsed.questions.items():
+        if round_id != ALL_ROUNDS and round_id not in round_ids:
+            raise document.fail(["questions", round_id], f"unknown round {round_id!r}")
+        for lang, texts in (("zh", lists.zh), ("en", lists.en)):
+            for index, text in enumerate(texts):
+                if not text.strip():
+                    raise document.fail(["questions", round_id, lang, index], "an empty question")
+            questions.extend(texts)
+    return tuple(questions)
 
 
 def load_entries(folder: Path, round_ids: set[str], docs: set[str]) -> list[Entry]:

@@ -91,6 +91,7 @@ class Matcher:
         entries: Sequence[Entry],
         analyze_question: Callable[[str], Analysis],
         analyze_text: Callable[[str], Analysis],
+        near_misses: Sequence[str] = (),
     ) -> None:
         self.entries = tuple(entries)
         analysed: list[tuple[int, Analysis]] = []
@@ -123,6 +124,17 @@ class Matcher:
         self._variant_entries = [index for index, _ in analysed]
         self._variant_texts = [analysis.text for _, analysis in analysed]
         self._variant_rounds = RowLabels(self.entries[index].round for index, _ in analysed)
+        near_vectors = [self.idf.vector(analyze_question(question)) for question in near_misses]
+        self._near_index = TokenIndex(near_vectors)
+        self._near_norms = np.array([norm(vector) for vector in near_vectors])
+
+    def near_miss(self, question: Analysis) -> float:
+        """The best cosine between the question and a question the brochures do not answer (0 if none)."""
+        vector = self.idf.vector(question)
+        if not len(self._near_norms) or not vector:
+            return 0.0
+        cosines = self._near_index.sums(vector) / (norm(vector) * self._near_norms)
+        return float(cosines.max())
 
     def knows(self, token: str) -> bool:
         """Whether any entry (question or answer) contains `token`."""
