@@ -11,7 +11,7 @@ from knowledge import KnowledgeBase
 from knowledge.checks import fact_problems, squash
 from knowledge.entries import Entry
 from knowledge.evaluation import load_eval
-from knowledge.loader import DATA_DIR, load_scope
+from knowledge.loader import DATA_DIR, load_near_misses, load_scope
 from knowledge.normalize import Normalizer, SynonymTable, alternation
 
 SEEDS = DATA_DIR / "seeds"
@@ -83,8 +83,8 @@ def test_evaluation_set_is_sound(real_kb: KnowledgeBase) -> None:
     assert not duplicates, duplicates
 
 
-def test_no_entry_copies_an_evaluation_question(real_kb: KnowledgeBase) -> None:
-    """An entry phrasing equal to a labelled question would make the evaluation measure recall of itself."""
+def test_no_entry_nor_near_miss_copies_an_evaluation_question(real_kb: KnowledgeBase) -> None:
+    """A phrasing equal to a labelled question would make the evaluation measure recall of itself."""
     normalizer = Normalizer(SynonymTable(()))
 
     def key(text: str) -> str:
@@ -100,6 +100,12 @@ def test_no_entry_copies_an_evaluation_question(real_kb: KnowledgeBase) -> None:
         if key(phrasing) in asked
     ]
     assert not copies, copies
+    near_misses = load_near_misses(DATA_DIR / "near_misses.yaml", {r.id for r in real_kb.rounds})
+    assert near_misses
+    assert [n for n, question in enumerate(near_misses) if key(question) in asked] == []
+    # A question the brochures do not answer cannot also be one way of asking an entry.
+    entry_phrasings = {key(p) for e in real_kb.entries for p in (*e.questions.zh, *e.questions.en)}
+    assert [q for q in near_misses if key(q) in entry_phrasings] == []
 
 
 def test_off_topics_are_in_no_document_and_no_entry(real_kb: KnowledgeBase) -> None:

@@ -98,3 +98,16 @@ def test_id_must_start_with_round(data: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("id: ntut105-transfer.fee", "id: transfer.fee"),
                     encoding="utf-8")
     _expect_error(data, "ntut105-transfer.yaml", 1, "must start with its round")
+
+
+def test_near_misses_file_is_optional_and_validated(data: Path) -> None:
+    assert not (data / "near_misses.yaml").exists()
+    assert load_knowledge(data).ask("報名費要繳多少錢", round_id="ntut105-transfer").status == "answered"
+    path = data / "near_misses.yaml"
+    path.write_text("questions:\n  ntut105-transfer:\n    zh: [面試難不難]\n  nowhere:\n    zh: [x]\n",
+                    encoding="utf-8")
+    _expect_error(data, "near_misses.yaml", 5, "unknown round 'nowhere'")
+    path.write_text("questions:\n  ntut105-transfer:\n    zh: [面試難不難, \"  \"]\n", encoding="utf-8")
+    _expect_error(data, "near_misses.yaml", 3, "an empty question")
+    path.write_text("questions:\n  ntut105-transfer:\n    fr: [x]\n", encoding="utf-8")
+    _expect_error(data, "near_misses.yaml", 3, "fr")
