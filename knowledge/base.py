@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -316,7 +316,7 @@ class KnowledgeBase:
             and t not in self._everyday and not self._known(t)
         )
 
-    def _uncovered(self, analysis: Analysis, known: frozenset[str]) -> float:
+    def _uncovered(self, analysis: Analysis, known: Container[str]) -> float:
         # Subject units: the characters of Chinese runs and Latin words of three letters or more; question
         # words, numbers and unexplained characters of grammar (我, 要, 還 ...) do not count.
         # See Decision.uncovered.

@@ -83,6 +83,17 @@ def norm(vector: Vector) -> float:
     return math.sqrt(sum(v * v for v in vector.values())) or 1.0
 
 
+@dataclass(frozen=True)
+class EntryTokens:
+    """The tokens of one entry's questions and answers, as a container: `token in entry_tokens`."""
+
+    index: TokenIndex
+    row: int
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and self.index.holds(token, self.row)
+
+
 class Matcher:
     """Scores entries against an analysed question."""
 
@@ -107,7 +118,7 @@ class Matcher:
         ]
         self._question_index = TokenIndex(question_tokens)
         self.idf = IdfTable(self._question_index)
-        self._entry_tokens = {e.id: frozenset(tokens) for e, tokens in zip(self.entries, answer_tokens, strict=True)}
+        self._entry_rows = {e.id: row for row, e in enumerate(self.entries)}
         self._entry_rounds = RowLabels(e.round for e in self.entries)
         self._answer_index = TokenIndex(answer_tokens)
         norms: list[float] = []
@@ -144,9 +155,9 @@ class Matcher:
         """Whether any entry's question contains `token`."""
         return token in self._question_index
 
-    def entry_tokens(self, entry_id: str) -> frozenset[str]:
-        """Every token of the entry's questions and answers."""
-        return self._entry_tokens[entry_id]
+    def entry_tokens(self, entry_id: str) -> EntryTokens:
+        """Every token of the entry's questions and answers (a view on the answer index, not a copy)."""
+        return EntryTokens(self._answer_index, self._entry_rows[entry_id])
 
     def rank(
         self,

@@ -63,7 +63,6 @@ class TokenIndex:
         for token, members in columns.items():
             self._slices[token] = (start, start + len(members))
             start += len(members)
-        self._positions = np.arange(start)
         flat_rows, flat_weights = array("i"), array("d")
         for token, members in columns.items():
             flat_rows.extend(members)
@@ -79,16 +78,23 @@ class TokenIndex:
     def __contains__(self, token: str) -> bool:
         return token in self._slices
 
+    def holds(self, token: str, row: int) -> bool:
+        """Whether `row` holds `token`."""
+        start, end = self._slices.get(token, (0, 0))
+        members = self._rows[start:end]  # ascending: rows are added in order
+        position = int(np.searchsorted(members, row))
+        return position < len(members) and int(members[position]) == row
+
     def _postings(self, vector: Mapping[str, float]) -> tuple[Rows, Floats]:
         """The postings of `vector`'s tokens, token by token, and each one's value times its weight."""
         spans = [(self._slices[t], v) for t, v in vector.items() if t in self._slices]
         if not spans:
             return np.zeros(0, np.intc), np.zeros(0)
-        picked = np.concatenate([self._positions[start:end] for (start, end), _ in spans])
+        rows = np.concatenate([self._rows[start:end] for (start, end), _ in spans])
         values = np.repeat([v for _, v in spans], [end - start for (start, end), _ in spans])
         if self._weights is not None:
-            values = self._weights[picked] * values
-        return self._rows[picked], values
+            values = np.concatenate([self._weights[start:end] for (start, end), _ in spans]) * values
+        return rows, values
 
     def sums(self, vector: Mapping[str, float]) -> Floats:
         """Each row's sum of value x weight over the tokens of `vector` it holds (0 for the others)."""

@@ -66,3 +66,12 @@ def test_frequencies_and_membership() -> None:
     assert "a" in index and "c" not in index
     assert index.sums({"c": 1.0}).tolist() == [0.0, 0.0, 0.0]
     assert index.reached({"c": 1.0}).top(5) == ([], [])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_holds_is_row_membership(seed: int) -> None:
+    rows = _rows(seed, weighted=False)
+    index = TokenIndex(rows)
+    for row, tokens in enumerate(rows):
+        for token in [*TOKENS, "unknown"]:
+            assert index.holds(token, row) == (token in tokens), (row, token)
