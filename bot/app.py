@@ -7,6 +7,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.token import TokenValidationError, validate_token
 
 from bot.deps import BotDeps
 from bot.filters import PrivateChat
@@ -24,6 +25,15 @@ PUBLIC_COMMANDS = {
 }  # fmt: skip
 STAFF_COMMANDS = [("broadcast", "發送公告 / announce"), ("broadcast_status", "公告狀況 / delivery"),
                   ("handoffs", "待回覆問題 / open questions"), ("stats", "統計 / statistics")]  # fmt: skip
+
+
+def valid_token(token: str) -> bool:
+    """Whether `token` has the form BotFather gives (digits:secret)."""
+    try:
+        validate_token(token)
+    except TokenValidationError:
+        return False
+    return True
 
 
 def build_bot(token: str, api_base: str | None = None) -> Bot:

@@ -97,12 +97,10 @@ async def serve() -> None:
 
 
 def _check_token(token: str) -> None:
-    from aiogram.utils.token import TokenValidationError, validate_token
+    from bot.app import valid_token
 
-    try:
-        validate_token(token)
-    except TokenValidationError:
-        raise fail("TELEGRAM_BOT_TOKEN: malformed (expected digits:secret, as BotFather gives it)") from None
+    if not valid_token(token):
+        raise fail("TELEGRAM_BOT_TOKEN: malformed (expected digits:secret, as BotFather gives it)")
 
 
 async def _serve_bot(ctx: Context, kb: KnowledgeBase, token: str, stop: asyncio.Event) -> None:

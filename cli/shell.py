@@ -24,7 +24,7 @@ def shell_user() -> int:
     """The Telegram user id the terminal chats as.
 
     The bot modules are imported inside functions: commands that never chat (ask, lookup, mail ...) then start
-    without aiogram, which takes half a second and 150 MB to import.
+    without aiogram, which takes more than half a second and 40 MB to import.
     """
     from bot.shell import SHELL_USER
 

@@ -19,6 +19,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+import bot  # noqa: F401 - first: aiogram is imported as serve imports it, models built on use (bot/lazy_models.py)
 from workflows.clock import FixedClock
 from workflows.context import Context
 from workflows.db import Database
