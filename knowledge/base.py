@@ -50,6 +50,9 @@ NOT_NAME_END = frozenset("系所班組部科國州省市縣區")  # departments;
 # After a school's name: the applicant's background (studies, credentials), not the school asked about.
 BACKGROUND = re.compile(r"\s?(?:的)?(?:畢業|肄業|休學|退學|在學|學生|同學|讀|念|唸|修|學歷|學位|文憑|學籍|成績)")
 MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost more than a question
+# A question this close (cosine) to one the office listed in near_misses.yaml, and closer to it than to any
+# entry's question, is that listed question, typed a little differently: it is never answered.
+LISTED_NEAR_MISS = 0.9
 
 
 class Calibration(BaseModel):
@@ -132,7 +135,7 @@ class KnowledgeBase:
         scope: Scope,
         passages: PassageIndex,
         calibration: Calibration,
-        near_misses: Sequence[str] = (),
+        near_misses: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.rounds = list(rounds)
         self.entries = list(entries)
@@ -251,7 +254,10 @@ class KnowledgeBase:
         best = ranked[0]
         other = next((s.score for s in ranked[1:] if s.entry.topic != best.entry.topic), 0.0)
         uncovered = self._uncovered(analysis, self.matcher.entry_tokens(best.entry.id))
-        near_miss = max(0.0, self.matcher.near_miss(analysis) - best.cosine)
+        nearest_miss = self.matcher.near_miss(analysis, best.entry.round)
+        if nearest_miss >= LISTED_NEAR_MISS and nearest_miss > best.cosine:
+            return Answer("unsure", "", lang, candidates=tuple(s.entry.id for s in ranked[:3]))
+        near_miss = max(0.0, nearest_miss - best.cosine)
         return Decision(
             lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered, wants,
             near_miss,

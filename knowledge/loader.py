@@ -159,13 +159,13 @@ class _NearMissFile(BaseModel):
     questions: dict[str, _NearMissQuestions] = Field(default_factory=dict)
 
 
-def load_near_misses(path: Path, round_ids: set[str]) -> tuple[str, ...]:
-    """Read near_misses.yaml (questions the brochures do not answer, per round); none when the file is missing."""
+def load_near_misses(path: Path, round_ids: set[str]) -> tuple[tuple[str, str], ...]:
+    """Read near_misses.yaml: (round, question) pairs the brochures do not answer; none when the file is missing."""
     if not path.exists():
         return ()
     document = read_yaml(path)
     parsed = validate(document, _NearMissFile, document.value or {}, [])
-    questions: list[str] = []
+    questions: list[tuple[str, str]] = []
     for round_id, lists in parsed.questions.items():
         if round_id != ALL_ROUNDS and round_id not in round_ids:
             raise document.fail(["questions", round_id], f"unknown round {round_id!r}")
@@ -173,7 +173,7 @@ def load_near_misses(path: Path, round_ids: set[str]) -> tuple[str, ...]:
             for index, text in enumerate(texts):
                 if not text.strip():
                     raise document.fail(["questions", round_id, lang, index], "an empty question")
-            questions.extend(texts)
+            questions.extend((round_id, text) for text in texts)
     return tuple(questions)
 
 

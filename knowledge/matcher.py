@@ -102,7 +102,7 @@ class Matcher:
         entries: Sequence[Entry],
         analyze_question: Callable[[str], Analysis],
         analyze_text: Callable[[str], Analysis],
-        near_misses: Sequence[str] = (),
+        near_misses: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.entries = tuple(entries)
         analysed: list[tuple[int, Analysis]] = []
@@ -135,17 +135,23 @@ class Matcher:
         self._variant_entries = [index for index, _ in analysed]
         self._variant_texts = [analysis.text for _, analysis in analysed]
         self._variant_rounds = RowLabels(self.entries[index].round for index, _ in analysed)
-        near_vectors = [self.idf.vector(analyze_question(question)) for question in near_misses]
+        near_vectors = [self.idf.vector(analyze_question(question)) for _, question in near_misses]
         self._near_index = TokenIndex(near_vectors)
         self._near_norms = np.array([norm(vector) for vector in near_vectors])
+        self._near_rounds = RowLabels(round_id for round_id, _ in near_misses)
 
-    def near_miss(self, question: Analysis) -> float:
-        """The best cosine between the question and a question the brochures do not answer (0 if none)."""
+    def near_miss(self, question: Analysis, round_id: str) -> float:
+        """The best cosine between the question and a question `round_id`'s brochure does not answer (0 if none).
+
+        Only that round's (and all rounds') listed questions count: what one brochure leaves open, another
+        may answer (a fee waiver for middle-income families).
+        """
         vector = self.idf.vector(question)
-        if not len(self._near_norms) or not vector:
+        allowed = self._near_rounds.mask({ALL_ROUNDS, round_id})
+        if not allowed.any() or not vector:
             return 0.0
         cosines = self._near_index.sums(vector) / (norm(vector) * self._near_norms)
-        return float(cosines.max())
+        return float(cosines[allowed].max())
 
     def knows(self, token: str) -> bool:
         """Whether any entry (question or answer) contains `token`."""

@@ -102,10 +102,10 @@ def test_no_entry_nor_near_miss_copies_an_evaluation_question(real_kb: Knowledge
     assert not copies, copies
     near_misses = load_near_misses(DATA_DIR / "near_misses.yaml", {r.id for r in real_kb.rounds})
     assert near_misses
-    assert [n for n, question in enumerate(near_misses) if key(question) in asked] == []
+    assert [n for n, (_, question) in enumerate(near_misses) if key(question) in asked] == []
     # A question the brochures do not answer cannot also be one way of asking an entry.
     entry_phrasings = {key(p) for e in real_kb.entries for p in (*e.questions.zh, *e.questions.en)}
-    assert [q for q in near_misses if key(q) in entry_phrasings] == []
+    assert [q for _, q in near_misses if key(q) in entry_phrasings] == []
 
 
 def test_off_topics_are_in_no_document_and_no_entry(real_kb: KnowledgeBase) -> None:

@@ -130,20 +130,35 @@ def test_without_subject_lists_keeps_refusals(real_kb: KnowledgeBase) -> None:
 
 
 def test_a_listed_near_miss_lowers_the_confidence(tmp_path: Path) -> None:
-    # "Is the fee worth it" shares 報名費 with the fixture's fee entry, but the brochure leaves it open: once the
-    # office lists it, the question is closer to the list than to the entry, and the confidence falls.
+    # Paying the fee in instalments shares 報名費 with the fixture's fee entry, but the brochure leaves it open:
+    # once the office lists it, a paraphrase is closer to the list than to the entry, and the confidence falls.
     data = tmp_path / "data"
     shutil.copytree(FIXTURES, data)
-    question = "轉學考報名費貴不貴划算嗎"
-    before = load_knowledge(data).decide(question)
+    paraphrase = "轉學考報名費可不可以分期付款"
+    before = load_knowledge(data).decide(paraphrase)
     (data / "near_misses.yaml").write_text(
-        f"questions:\n  ntut105-transfer:\n    zh: [{question}]\n", encoding="utf-8"
+        "questions:\n  ntut105-transfer:\n    zh: [報名費可以分期付款嗎]\n", encoding="utf-8"
     )
     calibration = data / "calibration.yaml"
     calibration.write_text(calibration.read_text(encoding="utf-8") + "near_miss: -5.0\n", encoding="utf-8")
-    after = load_knowledge(data).decide(question)
+    kb = load_knowledge(data)
+    after = kb.decide(paraphrase)
     assert isinstance(before, Decision) and isinstance(after, Decision)
     assert before.near_miss == 0.0
     assert after.near_miss > 0.3
-    kb = load_knowledge(data)
     assert kb.calibration.confidence(after) < kb.calibration.confidence(replace(after, near_miss=0.0))
+
+
+def test_a_listed_near_miss_is_never_answered_in_its_own_round(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES, data)
+    question = "報名費可以分期付款嗎"
+    (data / "near_misses.yaml").write_text(
+        f"questions:\n  ntub108-twoyear:\n    zh: [{question}]\n", encoding="utf-8"
+    )
+    kb = load_knowledge(data)
+    for typed in (question, "請問 報名費可以分期付款嗎？"):
+        listed = kb.decide(typed, round_id="ntub108-twoyear")
+        assert isinstance(listed, Answer) and listed.status == "unsure", typed
+    # What the two-year brochure leaves open, the transfer brochure may answer: its entries decide there.
+    assert isinstance(kb.decide(question, round_id="ntut105-transfer"), Decision)
