@@ -1,6 +1,6 @@
 """Importing aiogram without building every one of its models' validators up front.
 
-aiogram declares its ~440 Telegram types with pydantic's `defer_build`, but `aiogram.types` then calls
+aiogram declares its ~400 Telegram types with pydantic's `defer_build`, but `aiogram.types` then calls
 `model_rebuild` on each of them with a namespace for their forward references, which builds them all at once:
 about 100 MB resident, almost all of it for models this bot never receives or sends (stickers, payments,
 giveaways, business accounts ...). That is 40 % of the 250 MB that `assistant serve` may use.
