@@ -80,7 +80,7 @@ async def take_auto_reply(session: AsyncSession, address: str, now: datetime) ->
     Two auto-responders answering each other stop here: the second message within the hour gets nothing.
     """
     address = address.strip().lower()
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # Two mail workers answering the same address at once would both see no recent answer under READ
         # COMMITTED: the second waits here, until the first commits, and then sees its row.
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"auto-reply:{address}"))))
