@@ -172,7 +172,15 @@ class KnowledgeBase:
         everyday_cjk = [w for w in (normalizer.fold(word) for word in normalizer.everyday) if is_cjk(w)]
         self._everyday_cjk = alternation(everyday_cjk)
         self._everyday_bigrams = frozenset(w[i : i + 2] for w in everyday_cjk for i in range(len(w) - 1))
-        self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze, near_misses)
+        # Near misses are matched with round and school names stripped, as entry questions are; one that names
+        # another school or another round ("台科大的碩專班報名截止日" listed under a round of 北科) would then
+        # look like an ordinary question of its own round, and the school and round rules refuse it anyway.
+        own_round = [
+            (round_id, question) for round_id, question in near_misses
+            if not (mention := self._detector.detect(normalizer.fold(question))).other_school
+            and mention.rounds <= {round_id}
+        ]
+        self.matcher = Matcher(self.entries, self.analyze_entry_question, normalizer.analyze, own_round)
         self._by_id = {e.id: e for e in self.entries}
         # The kinds of fact each entry's answer gives (an amount, a date ...), for the answer-type check: read
         # on first use (about 0.3 ms an entry), so loading does not pay for entries no typed question meets.

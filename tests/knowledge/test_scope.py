@@ -162,3 +162,28 @@ def test_a_listed_near_miss_is_never_answered_in_its_own_round(tmp_path: Path) -
         assert isinstance(listed, Answer) and listed.status == "unsure", typed
     # What the two-year brochure leaves open, the transfer brochure may answer: its entries decide there.
     assert isinstance(kb.decide(question, round_id="ntut105-transfer"), Decision)
+
+
+def test_a_near_miss_naming_another_round_is_left_out(tmp_path: Path) -> None:
+    # Names are stripped before matching: "北商二技報名費可以分期付款嗎" listed under the transfer round would
+    # read as the transfer round's own "報名費可以分期付款嗎" and refuse it there.
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES, data)
+    (data / "near_misses.yaml").write_text(
+        "questions:\n  ntut105-transfer:\n    zh: [北商二技報名費可以分期付款嗎]\n", encoding="utf-8"
+    )
+    decision = load_knowledge(data).decide("報名費可以分期付款嗎", round_id="ntut105-transfer")
+    assert isinstance(decision, Decision) and decision.near_miss == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("轉學考報名時間是什麼時候", "ntut105-transfer.registration-period"),
+        ("When is the transfer exam registration?", "ntut105-transfer.registration-period"),
+        ("北商二技報名日期", "ntub108-twoyear.registration-period"),
+    ],
+)
+def test_near_misses_leave_plain_questions_alone(real_kb: KnowledgeBase, question: str, entry_id: str) -> None:
+    answer = real_kb.ask(question)
+    assert (answer.status, answer.entry_id) == ("answered", entry_id)
