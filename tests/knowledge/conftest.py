@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def fixture_kb() -> KnowledgeBase:
     """The knowledge base built from tests/knowledge/fixtures (two rounds, five entries)."""
     return load_knowledge(FIXTURES)
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    """A writable copy of the fixture data."""
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURES, target)
+    return target
 
 
 @pytest.fixture(scope="session")

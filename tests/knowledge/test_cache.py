@@ -4,21 +4,11 @@ when any data file changed, ignored when damaged, off when KNOWLEDGE_CACHE_DIR i
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
 
 from knowledge import KnowledgeDataError, base, load_knowledge
-
-from .conftest import FIXTURES
-
-
-@pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(FIXTURES, target)
-    return target
 
 
 @pytest.fixture()

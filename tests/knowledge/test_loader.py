@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from knowledge import KnowledgeDataError, load_knowledge
-
-from .conftest import FIXTURES
-
-
-@pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    """A writable copy of the fixture data."""
-    target = tmp_path / "data"
-    shutil.copytree(FIXTURES, target)
-    return target
 
 
 def _expect_error(folder: Path, file_name: str, line: int, words: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from knowledge import Answer, KnowledgeBase, load_knowledge
 from knowledge.base import Decision, others_data_pattern
 from knowledge.normalize import Normalizer, SynonymTable
 from knowledge.rounds import Scope
-
-from .conftest import FIXTURES
 
 SCOPE = Scope(others=("別人", "其他考生", "my friend's"), personal_data=("序號", "成績", "score"))
 
@@ -129,16 +126,16 @@ def test_without_subject_lists_keeps_refusals(real_kb: KnowledgeBase) -> None:
     assert bare.ask("轉學考報名費多少").status == real_kb.ask("轉學考報名費多少").status
 
 
-def test_a_listed_near_miss_lowers_the_confidence(tmp_path: Path) -> None:
+def _list_near_miss(data: Path, round_id: str, question: str) -> None:
+    (data / "near_misses.yaml").write_text(f"questions:\n  {round_id}:\n    zh: [{question}]\n", encoding="utf-8")
+
+
+def test_a_listed_near_miss_lowers_the_confidence(data: Path) -> None:
     # Paying the fee in instalments shares 報名費 with the fixture's fee entry, but the brochure leaves it open:
     # once the office lists it, a paraphrase is closer to the list than to the entry, and the confidence falls.
-    data = tmp_path / "data"
-    shutil.copytree(FIXTURES, data)
     paraphrase = "轉學考報名費可不可以分期付款"
     before = load_knowledge(data).decide(paraphrase)
-    (data / "near_misses.yaml").write_text(
-        "questions:\n  ntut105-transfer:\n    zh: [報名費可以分期付款嗎]\n", encoding="utf-8"
-    )
+    _list_near_miss(data, "ntut105-transfer", "報名費可以分期付款嗎")
     calibration = data / "calibration.yaml"
     calibration.write_text(calibration.read_text(encoding="utf-8") + "near_miss: -5.0\n", encoding="utf-8")
     kb = load_knowledge(data)
@@ -149,13 +146,9 @@ def test_a_listed_near_miss_lowers_the_confidence(tmp_path: Path) -> None:
     assert kb.calibration.confidence(after) < kb.calibration.confidence(replace(after, near_miss=0.0))
 
 
-def test_a_listed_near_miss_is_never_answered_in_its_own_round(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(FIXTURES, data)
+def test_a_listed_near_miss_is_never_answered_in_its_own_round(data: Path) -> None:
     question = "報名費可以分期付款嗎"
-    (data / "near_misses.yaml").write_text(
-        f"questions:\n  ntub108-twoyear:\n    zh: [{question}]\n", encoding="utf-8"
-    )
+    _list_near_miss(data, "ntub108-twoyear", question)
     kb = load_knowledge(data)
     for typed in (question, "請問 報名費可以分期付款嗎？"):
         listed = kb.decide(typed, round_id="ntub108-twoyear")
@@ -164,14 +157,10 @@ def test_a_listed_near_miss_is_never_answered_in_its_own_round(tmp_path: Path) -
     assert isinstance(kb.decide(question, round_id="ntut105-transfer"), Decision)
 
 
-def test_a_near_miss_naming_another_round_is_left_out(tmp_path: Path) -> None:
+def test_a_near_miss_naming_another_round_is_left_out(data: Path) -> None:
     # Names are stripped before matching: "北商二技報名費可以分期付款嗎" listed under the transfer round would
     # read as the transfer round's own "報名費可以分期付款嗎" and refuse it there.
-    data = tmp_path / "data"
-    shutil.copytree(FIXTURES, data)
-    (data / "near_misses.yaml").write_text(
-        "questions:\n  ntut105-transfer:\n    zh: [北商二技報名費可以分期付款嗎]\n", encoding="utf-8"
-    )
+    _list_near_miss(data, "ntut105-transfer", "北商二技報名費可以分期付款嗎")
     decision = load_knowledge(data).decide("報名費可以分期付款嗎", round_id="ntut105-transfer")
     assert isinstance(decision, Decision) and decision.near_miss == 0.0
 
