@@ -9,8 +9,10 @@ import sys
 from aiogram.types import Giveaway, Update
 
 
-def _run(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+def _run(code: str, *args: str) -> str:
+    """Run `code` in a fresh interpreter (aiogram not imported yet) and return what it printed."""
+    command = [sys.executable, "-c", code, *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -78,14 +80,6 @@ def test_updates_validate_as_with_the_eager_import() -> None:
         "print(json.dumps([Update.model_validate(p).model_dump(mode='json', exclude_none=True) for p in payloads]))"
     )
     payloads = json.dumps(PAYLOADS)
-
-    def dumped(prelude: str) -> object:
-        done = subprocess.run(
-            [sys.executable, "-c", code.format(prelude=prelude), payloads],
-            capture_output=True, text=True, timeout=120, check=True,
-        )
-        return json.loads(done.stdout)
-
-    lazy, eager = dumped("import bot"), dumped("import aiogram")
+    lazy, eager = (json.loads(_run(code.format(prelude=prelude), payloads)) for prelude in ("import bot", "import aiogram"))
     assert lazy == eager
     assert lazy[2]["my_chat_member"]["new_chat_member"]["status"] == "kicked"
