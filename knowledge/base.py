@@ -46,7 +46,7 @@ OTHERS_DATA_GAP = 12  # characters allowed between "someone else" and the data a
 # Characters that do not end or start a school's name: grammar, verbs of studying and applying, time and
 # family words ("今年的轉學考", "我弟的二技", "在國外念大學"), and what ends a department's or a place's name.
 NOT_IN_NAME = FUNCTION_CHARACTERS | frozenset("念讀唸上考報進的各之等及於年月日天週期次屆學爸媽弟妹哥姊姐兒孩")
-NOT_NAME_END = frozenset("系所班組部科國州省市縣區")  # departments; countries and places ("韓國的大學")
+NOT_NAME_END = frozenset("系所班組部科國州省市縣區外")  # departments; countries and places ("韓國的大學", "海外大學", "應外二技")
 # After a school's name: the applicant's background (studies, credentials), not the school asked about.
 BACKGROUND = re.compile(r"\s?(?:的)?(?:畢業|肄業|休學|退學|在學|學生|同學|讀|念|唸|修|學歷|學位|文憑|學籍|成績)")
 MAX_QUESTION = 1000  # characters looked at; a pasted document should not cost more than a question

@@ -27,6 +27,9 @@ OPINION = re.compile(
     r"|(?:好不好|難不難)(?:讀|念|唸|畢業|玩|混|過|找工作)|(?:好|難)(?:讀|念|唸|畢業|混)嗎"
     # 推薦哪一家 / 推薦哪個: asking for a recommendation among several
     r"|推薦哪一?(?:個|間|家|所|位)"
+    # 應該選北科還是台科 / should I choose NTUT or NTUST: the applicant's choice between schools or programmes
+    r"|(?:應該|該)(?:選|挑|念|讀|唸).{1,12}?還是|(?:應該|該)(?:念|讀|唸)哪"
+    r"|(?<![a-z])(?:should i|would you) (?:choose|pick|go with|go for)(?![a-z])"
     r"|(?<![a-z])(?:which (?:one |school |department |program |programme |major )?is (?:better|best|easier|harder)"
     r"|better than|how good is|any good$)(?![a-z])"
 )

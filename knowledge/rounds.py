@@ -76,19 +76,29 @@ class RoundDetector:
         self._school_rounds: dict[str, frozenset[str]] = {}
         for code in scope.schools:
             self._school_rounds[code] = frozenset(r.id for r in rounds if r.school_code == code)
+        school_words = {fold(word): code for code, words in scope.schools.items() for word in words}
         targets: dict[str, str] = {}
         for word in scope.neutral:
             targets[fold(word)] = _NEUTRAL
         for word in scope.other_schools:
             targets[fold(word)] = _OTHER
-        for code, words in scope.schools.items():
-            for word in words:
-                targets[fold(word)] = "school:" + code
+        # An alias that names its school ("北商二技") names the school too, so the name before a programme
+        # ("北商應外二技") is known to be ours.
+        alias_schools: dict[str, str] = {}
         for rnd in rounds:
-            for word in rnd.aliases:
-                targets[fold(word)] = "round:" + rnd.id
+            for word in map(fold, rnd.aliases):
+                # An alias two rounds list (進修部: NTUB's two-year programme, NTUT's evening transfer places)
+                # names both; a school named with it chooses.
+                listed = targets.get(word, "")
+                shared = listed.removeprefix("round:") if listed.startswith("round:") else ""
+                targets[word] = "round:" + ",".join(filter(None, (shared, rnd.id)))
+                alias_schools.update((word, code) for name, code in school_words.items() if name in word)
+        # A school's name is the school (all its rounds), even where a round lists it as an alias: "台科 轉學考"
+        # then names a round of another school than the one named.
+        targets.update((word, "school:" + code) for word, code in school_words.items())
         targets.pop("", None)
         self._targets: Mapping[str, str] = targets
+        self._alias_schools: Mapping[str, str] = alias_schools
         self._pattern = alternation(targets)
 
     def detect(self, folded: str) -> RoundMention:
@@ -109,7 +119,9 @@ class RoundDetector:
             elif target.startswith("school:"):
                 schools.add(target.removeprefix("school:"))
             else:
-                named.add(target.removeprefix("round:"))
+                named.update(target.removeprefix("round:").split(","))
+                if code := self._alias_schools.get(re.sub(r"\s+", " ", match.group())):
+                    schools.add(code)
         kept.append(folded[position:])
         stripped = re.sub(r"\s+", " ", " ".join(kept)).strip()
         school_rounds: set[str] = set()

@@ -22,10 +22,13 @@ fold = Normalizer(SynonymTable(())).fold
         ("補習班推薦哪一間", True),
         ("Which department is better?", True),
         ("Is the evening program any good?", True),
+        ("我應該選北科還是台科", True),
+        ("should I choose the day or the evening programme", True),
         ("轉學考哪種繳費方式比較快", False),  # a fact, not a ranking
         ("哪天最好去報到", False),
         ("推薦人要填哪個欄位", False),
         ("any good way to pay the fee", False),
+        ("報名時應該選哪個考區", False),  # a field of the form
     ],
 )
 def test_opinion_forms(question: str, opinion: bool) -> None:
@@ -55,7 +58,8 @@ def test_small_talk_before_a_real_question_is_ignored(real_kb: KnowledgeBase) ->
 @pytest.mark.parametrize(
     "question",
     ["今年的轉學考什麼時候考", "工管系進修部一學期要繳多少", "國外大學畢業可以報境外臺生專案嗎", "空中大學的學生可以報考嗎",
-     "韓國的大學學歷可以用嗎", "我是東南科大的學生 可以報轉學考嗎", "我兒子台科大的推薦信要幾封"],
+     "韓國的大學學歷可以用嗎", "我是東南科大的學生 可以報轉學考嗎", "我兒子台科大的推薦信要幾封", "海外大學可以轉學嗎",
+     "北商應外二技書審要準備什麼", "從公司到北商要半小時 想問夜二技幾點上課"],
 )
 def test_known_words_before_a_programme_are_not_a_school(real_kb: KnowledgeBase, question: str) -> None:
     # A time word, a department, a known kind of university, a country, the applicant's own school, a family

@@ -9,14 +9,17 @@ from knowledge.personal import personal_kind
 from knowledge.rounds import Round, RoundDetector, Scope
 
 ROUNDS = [
-    Round(id="r-transfer", school="北科 (NTUT)", name_zh="轉學考", name_en="Transfer", aliases=("轉學考", "轉學", "transfer"),
+    Round(id="r-transfer", school="北科 (NTUT)", name_zh="轉學考", name_en="Transfer", aliases=("轉學考", "轉學", "transfer", "進修部"),
           source="a.txt"),
     Round(id="r-inservice", school="北科 (NTUT)", name_zh="碩專", name_en="In-service", aliases=("碩專班",),
           source="b.txt"),
-    Round(id="r-twoyear", school="北商 (NTUB)", name_zh="二技", name_en="Two-year", aliases=("二技",), source="c.txt"),
+    Round(id="r-twoyear", school="北商 (NTUB)", name_zh="二技", name_en="Two-year",
+          aliases=("二技", "北商二技", "進修部"), source="c.txt"),
+    # Its aliases are its school's names, as NTUST's only round lists them.
+    Round(id="r-ntust", school="台科 (NTUST)", name_zh="台科", name_en="NTUST", aliases=("台科",), source="d.txt"),
 ]
 SCOPE = Scope(
-    schools={"NTUT": ("北科", "ntut"), "NTUB": ("北商",)},
+    schools={"NTUT": ("北科", "ntut"), "NTUB": ("北商",), "NTUST": ("台科",)},
     other_schools=("台大", "ntu"),
     neutral=("平台", "bank transfer"),
 )
@@ -42,12 +45,25 @@ def detector() -> RoundDetector:
         ("台大畢業可以報北科轉學考嗎", {"r-transfer"}, False),
         ("上傳平台大小限制", set(), False),  # 平台 contains 台大 but is an ordinary word
         ("can i pay by bank transfer", set(), False),
+        # An alias two rounds list (NTUT's transfer round has evening places too) names both; the school chooses.
+        ("進修部上課時間", {"r-transfer", "r-twoyear"}, False),
+        ("北科進修部上課時間", {"r-transfer"}, False),
+        ("北商進修部上課時間", {"r-twoyear"}, False),
+        # A round alias that is a school's name is the school: NTUST's transfer exam is not a round we have.
+        ("台科轉學考報名費", set(), True),
+        ("台科報名費", {"r-ntust"}, False),
     ],
 )
 def test_detect(detector: RoundDetector, question: str, rounds: set[str], other: bool) -> None:
     mention = detector.detect(question)
     assert set(mention.rounds) == rounds
     assert mention.other_school is other
+
+
+@pytest.mark.parametrize("question", ["北商二技報名費", "北商報名費", "北科碩專班報名費"])
+def test_an_alias_containing_the_school_name_names_the_school(detector: RoundDetector, question: str) -> None:
+    # So that the words before a programme ("北商應外二技") are not taken for another school's name.
+    assert detector.detect(question).school_named
 
 
 def test_detect_strips_the_names(detector: RoundDetector) -> None:
