@@ -145,10 +145,8 @@ class KnowledgeBase:
         self._rounds_by_id = {r.id: r for r in self.rounds}
         self._detector = RoundDetector(self.rounds, scope, normalizer.fold)
         # Requests we refuse and subjects no document covers: "unsure" whatever the entries say.
-        self._never = alternation(
-            normalizer.fold(phrase) for phrase in (*scope.refuse, *scope.off_topics, *scope.incidental)
-        )
         self._refuse = alternation(normalizer.fold(phrase) for phrase in scope.refuse)
+        self._off_topic = alternation(normalizer.fold(phrase) for phrase in (*scope.off_topics, *scope.incidental))
         self._others_data = others_data_pattern(scope, normalizer.fold)
         # "北護的二技", "東華大學碩專班": an unknown name right before a programme or ending a school's name.
         programme = alternation(normalizer.fold(w) for w in (*scope.programmes, *scope.school_words)).pattern
@@ -194,7 +192,7 @@ class KnowledgeBase:
         """
         copy = object.__new__(KnowledgeBase)
         copy.__dict__.update(self.__dict__)
-        copy._never = self._refuse
+        copy._off_topic = re.compile("(?!)")
         return copy
 
     def entry(self, entry_id: str) -> Entry:
@@ -206,8 +204,13 @@ class KnowledgeBase:
         return self._rounds_by_id[round_id]
 
     def analyze_entry_question(self, question: str) -> Analysis:
-        """Normalise an entry's question the way applicants' questions are (round names removed)."""
-        folded = self._normalizer.fold(question)
+        """Normalise an entry's question the way applicants' questions are (round names removed).
+
+        Off-topic words are left out too: a phrasing that tells the applicant's circumstances ("我兒子住宿舍
+        通訊地址要填哪裡") must not make 宿舍 a word the entries know, or a question about the dorm would
+        match that entry instead of meeting an unknown word.
+        """
+        folded = self._off_topic.sub(" ", self._normalizer.fold(question))
         return self._normalizer.analyze(self._detector.detect(folded).stripped, folded=True)
 
     def ask(self, question: str, round_id: str | None = None, lang: str | None = None) -> Answer:
@@ -232,8 +235,8 @@ class KnowledgeBase:
         rest, summed = without_arithmetic(unicodedata.normalize("NFKC", question).lower())
         folded = self._normalizer.fold(rest)
         if (
-            self._never.search(folded) or self._others_data.search(folded) or is_opinion(folded)
-            or asks_past_statistics(folded)
+            self._refuse.search(folded) or self._off_topic.search(folded) or self._others_data.search(folded)
+            or is_opinion(folded) or asks_past_statistics(folded)
         ):
             return Answer("unsure", "", lang)
         folded, chatted = without_chat(folded)

@@ -50,6 +50,11 @@ def test_real_kb_refuses_others_data_and_opinions(real_kb: KnowledgeBase, questi
         ("可以用別人的金融卡轉帳嗎", "ntut105-transfer", "ntut105-transfer.payment-atm"),
         ("推薦人的email打錯了可以改嗎", "ntust-apply", "ntust-apply.recommender-edit"),
         ("空中大學的學生可以報考嗎", "ntut105-transfer", "ntut105-transfer.open-university"),
+        # Off-topic words must not be found inside ordinary ones (被當掉 a course, 學生會 the student union,
+        # 排行榜 a ranking).
+        ("推薦通知信被當成垃圾郵件了", "ntust-apply", "ntust-apply.recommender-no-email"),
+        ("我按了拒絕推薦 學生會知道嗎", "ntust-apply", "ntust-apply.recommender-decline"),
+        ("想先排行程 轉學考各階段時間表有嗎", "ntut105-transfer", "ntut105-transfer.exam-schedule"),
     ],
 )
 def test_real_kb_still_answers_fair_questions(
