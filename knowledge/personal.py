@@ -67,7 +67,7 @@ _RECEIPT = r"(?:收到|入帳|到帳|寄到|送到|送出|成功)"
 _PARTICLE = r"(?:嗎|沒有?|呢|與否)"
 
 _STATE_ZH = (
-    rf"了{_PARTICLE}|好了|"  # perfective check: 繳了嗎, 交了沒, 寫好了
+    rf"了{_PARTICLE}|"  # perfective check: 繳了嗎, 交了沒, 寫好了沒 (not 準備好了, which tells)
     rf"(?:有沒有|有無|是否|有否|是不是)[^ ]{{0,4}}?{_DONE}|"  # 有沒有(被)錄取, 是否已經收到
     rf"有(?:被)?{_DONE}[^ ]{{0,6}}?{_PARTICLE}|"  # 有收到我的錢嗎, 有傳成功嗎
     rf"{_DONE}[^ ]{{0,2}}{_PARTICLE}$|"  # 收到沒, 成功嗎 at the end of the question
@@ -99,13 +99,16 @@ _OWN_OUTCOME = re.compile(r"(?:我|本人)(?:是|有|被|在)?(?:正取|備取|�
 # Asking how to do something, when, or whether something is allowed, is a brochure question even in the
 # first person; "幫我查" (look it up for me) is not.
 _HOW_TO = re.compile(
-    r"怎麼(?!會)|怎樣|如何|哪裡|在哪|方法|步驟|流程|規定|可以|可不可以|能不能|能否|需要|需不需要|要不要|"
-    r"多久|什麼時候|何時|幾時|如果|要是|萬一|假如|會不會|會通知|通知我|"
+    r"怎麼(?!會)|怎(?:看|查|弄|辦|知道)|怎樣|如何|哪裡|在哪|去哪|哪個(?:畫面|頁面|網頁|網站|地方)|哪一頁|"
+    r"方法|步驟|流程|規定|可以|可不可以|能不能|能否|需要|需不需要|要不要|"
+    r"多久|什麼時候|何時|幾時|月幾號|幾號(?=[^ ]{0,2}(?:公布|放榜|開始|截止|考|報到|寄|開放))|幾點|哪一?天|"
+    r"如果|要是|萬一|假如|會不會|會通知|通知我|"
     rf"要[^ ]{{0,2}}?{_DONE}|要按|"  # obligation: 也要傳照片嗎, 要按送出嗎
     r"就是有|就代表|代表|表示|才算|就算|算不算|這樣算|這樣就|"  # what counts as what: 這樣算報名成功了嗎
     rf"{_B}(?:does (?:that|this|it) mean|count as|counts as){_E}|"
     rf"{_B}(?:how|where|when|can i|could i|should i|if i|if my|do i need|do i have to|have to|need to|must|"
-    r"which|may i|will i|will my|will you|what should|what do i do|what happens)" + _E
+    r"which|may i|will i|will my|will you|what should|what do i do|what happens|still need|"
+    r"can still|still can|allowed|eligible|qualified)" + _E
 )
 _FOR_ME = re.compile(
     r"(?:幫|替|給)我(?:查|看|確認|問)|查一下|確認一下|看一下我|"

@@ -175,6 +175,12 @@ def test_shapes_of_personal_questions(question: str, kind: str) -> None:
         "我同學的推薦信他交了沒",  # a classmate's recommender: not one's own record
         "資料填完就算報名成功了嗎",
         "招生組電話幾號 我想打過去問",  # a value with no word for one's record: the office's phone
+        "我東西都準備好了 書審跟報名表要分開嗎",  # 好了 tells, it does not ask
+        "我在等北商二技結果 放榜是8月幾號 幾點",  # when the results come out: the brochure's date
+        "我中午轉了報名費 想確認有沒有收到 要去哪個頁面看",  # where to look, not "look it up for me"
+        "傳成功了沒 怎看",
+        "am i allowed to take the transfer exam as a sophomore",
+        "i already enrolled in another school, still can apply?",
         "how do i know if my payment went through",
         "can i pay with my credit card",
         "when will i know whether i passed",
