@@ -43,6 +43,9 @@ _QUESTION: dict[str, re.Pattern[str]] = {
     MINUTES: re.compile(
         r"幾(?:個)?(?:分鐘|小時|鐘頭)|多少(?:分鐘|小時|個小時)"
         rf"|{_EN}how many (?:minutes|mins|hours|hrs){_EN_END}"
+        # how long an interview or an exam lasts (not how long one has to do something)
+        rf"|{_EN}how long (?:is|are|does|do|will|would) (?:[a-z]+ ){{0,4}}?(?:interview|exam|test)s?"
+        r"(?= take| last| usually| for each| per|$)"
     ),
     DURATION: re.compile(
         r"多久|多長時間|多少時間|幾天|幾日|幾個工作天|幾週|幾周|幾個禮拜|幾個星期|幾個月|幾年(?!級|度)|幾個學期|幾學期"
@@ -94,8 +97,10 @@ _GIVEN: dict[str, re.Pattern[str]] = {
     MINUTES: re.compile(
         rf"{_NUM}\s*(?:個)?(?:分鐘|小時|鐘頭)|半小時|{_EN}{_EN_NUM}[ -]?(?:minutes?|mins?|hours?|hrs?){_EN_END}"
     ),
+    # Not the parts of a date: 105年07月04日 holds 105年, 07月 and 04日, none of them a length of time.
     DURATION: re.compile(
-        rf"{_NUM}\s*(?:個)?(?:分鐘|小時|鐘頭|天|日(?!期)|工作天|週|周|星期|禮拜|月|年(?!級|度)|學年|學期|秒)"
+        rf"(?<![\d月年/]){_NUM}\s*(?:個)?(?:分鐘|小時|鐘頭|天|日(?!期)|工作天|週|周|星期|禮拜|月|年(?!級|度)|學年|學期|秒)"
+        r"(?!\s*\d)"
         rf"|{_EN}{_EN_NUM}[ -]?(?:minutes?|mins?|hours?|hrs?|days?|working days?|weeks?|months?|years?|"
         rf"semesters?|seconds?){_EN_END}|{_IMMEDIATE}"
         # the answer names the length of time it is about (工作年資, 修業年限)

@@ -36,7 +36,10 @@ fold = Normalizer(SynonymTable(())).fold
         ("面試一個人幾分鐘", {MINUTES}),
         ("面试要几个小时", {MINUTES}),
         ("審查要審多久", {DURATION}),
-        ("How long is the interview?", {LONG}),
+        ("How long is the interview?", {MINUTES}),  # an interview's length: minutes, not a date
+        ("how long does the written exam usually take", {MINUTES}),
+        ("How long is the autobiography?", {LONG}),
+        ("how long is the interview list kept online", {LONG}),
         ("放榜是什麼時候", {DATE}),
         ("When is the deadline?", {DATE}),
         ("考試幾點開始", {CLOCK}),
@@ -65,7 +68,7 @@ def test_wanted(question: str, kinds: set[str]) -> None:
         ("報名費：新臺幣 1,100 元整。", {MONEY, COUNT}, {DATE, PHONE}),
         ("The fee is NT$800.", {MONEY}, {DATE}),
         ("低收入戶考生報名費全額減免。", {MONEY}, {COUNT}),
-        ("面試日期：105年07月09日（星期六）。", {DATE}, {MINUTES, CLOCK, MONEY}),
+        ("面試日期：105年07月09日（星期六）。", {DATE}, {MINUTES, DURATION, CLOCK, MONEY}),  # 09日 is no length
         ("每位考生面試約 10 分鐘。", {MINUTES, DURATION}, {DATE}),
         ("Each interview takes about fifteen minutes.", {MINUTES}, {DATE}),
         ("繳費 2 小時後可查詢入帳。", {MINUTES, DURATION}, set()),
