@@ -253,8 +253,13 @@ def _weight_grid() -> list[MatchWeights]:
         for fuzzy in (0.0, 0.1, 0.2, 0.3):
             for question in (0.0, 0.1, 0.2, 0.3):
                 answer = round(1 - cosine - fuzzy - question, 3)
-                if answer >= 0:
-                    grid.append(MatchWeights(cosine=cosine, fuzzy=fuzzy, question_cover=question, answer_cover=answer))
+                if answer < 0:
+                    continue
+                # The centroid is added on top: the best variant's cosine stays the base of the score.
+                for centroid in (0.0, 0.25, 0.5):
+                    grid.append(MatchWeights(
+                        cosine=cosine, fuzzy=fuzzy, question_cover=question, answer_cover=answer, centroid=centroid
+                    ))
     return grid
 
 

@@ -1,9 +1,12 @@
 """Ranking curated entries for a question: TF-IDF over inverted indexes, refined with rapidfuzz.
 
 Each entry question ("variant") becomes a weighted token vector (character bigrams / unigrams, English
-words, canonical synonyms). An entry is scored on four things, combined with weights tuned on the dev split:
+words, canonical synonyms). An entry is scored on five things, combined with weights tuned on the dev split:
 
 - cosine: the best variant's TF-IDF cosine with the question;
+- centroid: the cosine with the mean of the entry's variant vectors. The best variant alone follows one way
+  of asking; the mean weighs the words an entry's phrasings share, the way a question typed differently
+  still shares them;
 - fuzzy: rapidfuzz's ratio between the question and that variant (word order, near-misses);
 - question cover: the share of the question's weight found anywhere in the entry's questions;
 - answer cover: the same share found in the entry's questions and answers (applicants use the answer's words).
@@ -34,7 +37,7 @@ VARIANT_SHORTLIST = 150
 
 
 class MatchWeights(BaseModel):
-    """How the four features add up to an entry's score (fitted on the dev split)."""
+    """How the five features add up to an entry's score (fitted on the dev split)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +45,7 @@ class MatchWeights(BaseModel):
     fuzzy: float = 0.1
     question_cover: float = 0.1
     answer_cover: float = 0.5
+    centroid: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Scored:
     fuzzy: float
     question_cover: float
     answer_cover: float
+    centroid: float = 0.0
 
 
 class IdfTable:
@@ -122,16 +127,29 @@ class Matcher:
         self._entry_rounds = RowLabels(e.round for e in self.entries)
         self._answer_index = TokenIndex(answer_tokens)
         norms: list[float] = []
+        counts = [0] * len(self.entries)
+        centroids: list[Vector] = [{} for _ in self.entries]
 
         def vectors() -> Iterator[Vector]:
             # One variant's vector at a time: all of them at once would raise the process's peak memory.
-            for _, analysis in analysed:
+            for index, analysis in analysed:
                 vector = self.idf.vector(analysis)
-                norms.append(norm(vector))
+                length = norm(vector)
+                norms.append(length)
+                counts[index] += 1
+                centroid = centroids[index]
+                for token, value in vector.items():
+                    centroid[token] = centroid.get(token, 0.0) + value / length
                 yield vector
 
         self._variant_index = TokenIndex(vectors())
         self._variant_norms = np.array(norms)
+        # The mean of an entry's unit variant vectors (its length is below 1 as the variants differ).
+        for centroid, count in zip(centroids, counts, strict=True):
+            for token in centroid:
+                centroid[token] /= count or 1
+        self._centroid_index = TokenIndex(centroids)
+        self._centroid_norms = np.array([norm(centroid) for centroid in centroids])
         self._variant_entries = [index for index, _ in analysed]
         self._variant_texts = [analysis.text for _, analysis in analysed]
         self._variant_rounds = RowLabels(self.entries[index].round for index, _ in analysed)
@@ -199,6 +217,7 @@ class Matcher:
         # Cover counts words and bigrams only: single characters are found in almost any long answer.
         cover_total = sum(cover_vector.values()) or 1.0
         question_cover = self._question_index.sums(cover_vector).tolist()
+        centroids = (self._centroid_index.sums(vector) / (q_norm * self._centroid_norms)).tolist()
         answer_reached = self._answer_index.reached(cover_vector)
         answer_cover = answer_reached.sums.tolist()
         candidates = set(heapq.nlargest(SHORTLIST, best_variant, key=lambda i: best_variant[i][0]))
@@ -210,9 +229,10 @@ class Matcher:
             fuzzy = fuzz.ratio(question.text, self._variant_texts[position]) / 100.0 if position >= 0 else 0.0
             q_cover = question_cover[entry_index] / cover_total
             a_cover = answer_cover[entry_index] / cover_total
+            centroid = centroids[entry_index]
             score = (
                 weights.cosine * cosine + weights.fuzzy * fuzzy
-                + weights.question_cover * q_cover + weights.answer_cover * a_cover
+                + weights.question_cover * q_cover + weights.answer_cover * a_cover + weights.centroid * centroid
             )
-            scored.append(Scored(self.entries[entry_index], score, cosine, fuzzy, q_cover, a_cover))
+            scored.append(Scored(self.entries[entry_index], score, cosine, fuzzy, q_cover, a_cover, centroid))
         return heapq.nlargest(limit, scored, key=lambda s: s.score)
