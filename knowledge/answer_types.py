@@ -161,6 +161,23 @@ _UNSTATED = re.compile(
     rf"|not (?:stated|specified|given|listed|published|mentioned){_EN_END}"
 )
 
+# What an answer says is not published, by the nouns around the words saying so ("沒有寫口試費金額與期限": an
+# amount and a date; "面試時間、地點另行公告": a time and a place). Only those kinds are answered by it: a
+# question asking how long the interview lasts is not. Without such a noun it answers any kind.
+_UNSTATED_NOUNS: dict[str, re.Pattern[str]] = {
+    MONEY: re.compile(rf"金額|費用|收費|多少錢|{_EN}(?:amount|fee|fees|cost|price){_EN_END}"),
+    DATE: re.compile(rf"日期|時間|期限|時程|何時|哪天|{_EN}(?:date|dates|time|deadline|when|schedule){_EN_END}"),
+    CLOCK: re.compile(rf"時間|幾點|{_EN}(?:time|hours){_EN_END}"),
+    PLACE: re.compile(rf"地點|地址|場地|場所|教室|{_EN}(?:where|place|venue|location|room){_EN_END}"),
+    MINUTES: re.compile(rf"時長|多久|長度|幾分鐘|{_EN}(?:how long|duration|length){_EN_END}"),
+    DURATION: re.compile(rf"時長|多久|長度|天數|{_EN}(?:how long|duration|length){_EN_END}"),
+    COUNT: re.compile(rf"人數|名額|數量|{_EN}(?:how many|number of){_EN_END}"),
+    PHONE: re.compile(rf"電話|分機|{_EN}(?:phone|telephone){_EN_END}"),
+}
+_SENTENCE_END = re.compile(r"[。；;\n]|\.\s")
+# Sending the applicant to another document for it tells where to look: "在哪裡可以看到報名費金額".
+_REFERRAL = re.compile(rf"以[^。；]{{0,40}}為準|請依|詳見|請見|見(?:招生)?簡章|參閱|{_EN}(?:see|refer to|check) the{_EN_END}")
+
 # A wanted kind is also satisfied by these (a date answers "how long until ..."; a clock time is a time).
 _ACCEPTS: dict[str, tuple[str, ...]] = {
     MONEY: (MONEY,),
@@ -189,9 +206,20 @@ def given(text: str) -> frozenset[str]:
     """The kinds of fact an answer's text contains (plus UNSTATED when it says the brochure is silent)."""
     text = unicodedata.normalize("NFKC", text).lower()
     kinds = {kind for kind, pattern in _GIVEN.items() if pattern.search(text)}
-    if _UNSTATED.search(text):
-        kinds.add(UNSTATED)
+    for match in _UNSTATED.finditer(text):
+        sentence = _sentence(text, match)
+        named = {kind for kind, nouns in _UNSTATED_NOUNS.items() if nouns.search(sentence)}
+        kinds |= named or {UNSTATED}
+        if _REFERRAL.search(text):
+            kinds.add(PLACE)
     return frozenset(kinds)
+
+
+def _sentence(text: str, match: re.Match[str]) -> str:
+    """The sentence of `text` holding `match`."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())]
+    stop = _SENTENCE_END.search(text, match.end())
+    return text[ends[-1] if ends else 0 : stop.start() if stop else len(text)]
 
 
 def answers(wanted_kinds: frozenset[str], given_kinds: frozenset[str]) -> bool:
