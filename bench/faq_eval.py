@@ -273,11 +273,14 @@ def _fit(kb: KnowledgeBase, dev: Sequence[EvalItem], decisions: Sequence[Answer 
         (item, d) for item, d in zip(dev, decisions, strict=True)
         if isinstance(d, Decision) and item.expect != "personal"
     ]
-    features = np.array([[d.score, d.margin, d.unknown, d.uncovered, d.near_miss] for _, d in usable])
+    features = np.array(
+        [[d.score, d.margin, d.unknown, d.uncovered, d.near_miss, d.nearest_miss] for _, d in usable]
+    )
     labels = np.array([1.0 if _top_is_right(kb, item, d) else 0.0 for item, d in usable])
-    slope, margin, unknown, uncovered, near_miss, intercept = _logistic(features, labels)
+    slope, margin, unknown, uncovered, near_miss, nearest_miss, intercept = _logistic(features, labels)
     return Calibration(
-        slope=slope, margin=margin, unknown=unknown, uncovered=uncovered, near_miss=near_miss, intercept=intercept
+        slope=slope, margin=margin, unknown=unknown, uncovered=uncovered, near_miss=near_miss,
+        nearest_miss=nearest_miss, intercept=intercept,
     )
 
 
@@ -308,7 +311,8 @@ def write_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -
         "#                      + unknown * (share of words found in no entry and no brochure)\n"
         "#                      + uncovered * (share of the subject characters the best entry does not explain)\n"
         "#                      + near_miss * (how much closer a question of near_misses.yaml is than the best\n"
-        "#                                     entry's closest question) + intercept).\n"
+        "#                                     entry's closest question)\n"
+        "#                      + nearest_miss * (that question's cosine, closer or not) + intercept).\n"
         "# Unsure below `threshold`, below `min_score` or above `max_unknown`; `ambiguity`: how close another\n"
         "# round's entry on the same topic must score to make the answer depend on the round; `passage`: share\n"
         "# of the question a brochure paragraph must cover to be quoted; `weights`: the matcher's features.\n"

@@ -63,7 +63,8 @@ class Calibration(BaseModel):
                          + uncovered * (share of the question's subject characters the best entry does not
                                         explain)
                          + near_miss * (how much closer a question the brochures do not answer is than the
-                                        best entry's closest question) + intercept)
+                                        best entry's closest question)
+                         + nearest_miss * (the cosine of that question, closer or not) + intercept)
 
     Unsure when the confidence is below `threshold`, the score below `min_score`, the unknown share above
     `max_unknown`, or more than `max_unknown_words` Latin-script words are unknown (see `Decision`). Another
@@ -79,6 +80,7 @@ class Calibration(BaseModel):
     unknown: float = -1.2
     uncovered: float = 0.0
     near_miss: float = 0.0
+    nearest_miss: float = 0.0
     intercept: float = -0.4
     threshold: float = 0.475
     passage: float = 0.7
@@ -91,7 +93,8 @@ class Calibration(BaseModel):
     def confidence(self, decision: Decision) -> float:
         """Probability-like confidence in 0..1 that the best entry is the right one."""
         z = self.slope * decision.score + self.margin * decision.margin + self.unknown * decision.unknown
-        z += self.uncovered * decision.uncovered + self.near_miss * decision.near_miss + self.intercept
+        z += self.uncovered * decision.uncovered + self.near_miss * decision.near_miss
+        z += self.nearest_miss * decision.nearest_miss + self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -122,6 +125,9 @@ class Decision:
     # question, 0 when it is not closer: "面試難不難" shares 面試 with the interview entries but is one of the
     # questions the brochures leave open.
     near_miss: float = 0.0
+    # The cosine of the nearest question of near_misses.yaml (of the best entry's round) itself: a question
+    # near one the brochures leave open is less likely answered even when an entry's question is nearer.
+    nearest_miss: float = 0.0
 
 
 class KnowledgeBase:
@@ -271,7 +277,7 @@ class KnowledgeBase:
         near_miss = max(0.0, nearest_miss - best.cosine)
         return Decision(
             lang, rounds, analysis, ranked, best.score, best.score - other, unknown, words, uncovered, wants,
-            near_miss,
+            near_miss, nearest_miss,
         )
 
     def _without_everyday(self, analysis: Analysis) -> Analysis:
