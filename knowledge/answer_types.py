@@ -206,12 +206,13 @@ def given(text: str) -> frozenset[str]:
     """The kinds of fact an answer's text contains (plus UNSTATED when it says the brochure is silent)."""
     text = unicodedata.normalize("NFKC", text).lower()
     kinds = {kind for kind, pattern in _GIVEN.items() if pattern.search(text)}
-    for match in _UNSTATED.finditer(text):
+    unstated = list(_UNSTATED.finditer(text))
+    for match in unstated:
         sentence = _sentence(text, match)
         named = {kind for kind, nouns in _UNSTATED_NOUNS.items() if nouns.search(sentence)}
         kinds |= named or {UNSTATED}
-        if _REFERRAL.search(text):
-            kinds.add(PLACE)
+    if unstated and _REFERRAL.search(text):
+        kinds.add(PLACE)
     return frozenset(kinds)
 
 

@@ -109,7 +109,8 @@ class RoundDetector:
         kept: list[str] = []
         position = 0
         for match in self._pattern.finditer(folded):
-            target = self._targets[re.sub(r"\s+", " ", match.group())]
+            word = re.sub(r"\s+", " ", match.group())
+            target = self._targets[word]
             if target == _NEUTRAL:
                 continue  # keep the ordinary word in the text
             kept.append(folded[position : match.start()])
@@ -120,7 +121,7 @@ class RoundDetector:
                 schools.add(target.removeprefix("school:"))
             else:
                 named.update(target.removeprefix("round:").split(","))
-                if code := self._alias_schools.get(re.sub(r"\s+", " ", match.group())):
+                if code := self._alias_schools.get(word):
                     schools.add(code)
         kept.append(folded[position:])
         stripped = re.sub(r"\s+", " ", " ".join(kept)).strip()
